@@ -39,6 +39,8 @@ class TenbinError(Exception):
         self.param = param
         self.code = code if code is not None else self.default_code
         self.headers = headers or {}
+        #: Set once the error has its ledger row, so the boundary does not write a second one.
+        self.recorded = False
 
     def to_dict(self) -> dict[str, Any]:
         return {

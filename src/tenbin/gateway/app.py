@@ -1,0 +1,157 @@
+"""The ASGI application: routing, body limits, authentication and the one error boundary."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from tenbin.config import Settings
+from tenbin.engine import Engine
+from tenbin.errors import InvalidRequest, NotFound, PayloadTooLarge, TenbinError
+from tenbin.gateway import chat, endpoints
+from tenbin.gateway.auth import Authenticator
+from tenbin.gateway.context import RequestContext
+from tenbin.gateway.limits import Limiter
+from tenbin.gateway.responses import send_error
+from tenbin.store.db import Database
+from tenbin.store.keys import KeyStore
+from tenbin.store.ledger import LedgerWriter
+
+log = logging.getLogger("tenbin.gateway")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Handler = Callable[["Gateway", RequestContext, Receive, Send], Awaitable[None]]
+
+ROUTES: dict[tuple[str, str], tuple[str, Handler, bool]] = {
+    # (method, path): (ledger endpoint name, handler, needs auth)
+    ("POST", "/v1/chat/completions"): ("chat", chat.handle_chat, True),
+    ("POST", "/chat/completions"): ("chat", chat.handle_chat, True),
+    ("POST", "/v1/embeddings"): ("embeddings", endpoints.handle_embeddings, True),
+    ("POST", "/embeddings"): ("embeddings", endpoints.handle_embeddings, True),
+    ("GET", "/v1/models"): ("models", endpoints.handle_models, True),
+    ("GET", "/models"): ("models", endpoints.handle_models, True),
+    ("GET", "/health"): ("health", endpoints.handle_health, False),
+}
+PATHS = {path for _, path in ROUTES}
+
+
+class Gateway:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine | None = None,
+        database: Database | None = None,
+        master_key: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or Engine(settings)
+        self.database = database
+        self.keys = KeyStore(database) if database else None
+        self.auth = Authenticator(self.keys, master_key)
+        self.limiter = Limiter(settings.limits.rpm, settings.limits.tpm)
+        ledger = settings.ledger
+        self.ledger = (
+            LedgerWriter(database, ledger.flush_interval_s, ledger.batch_size) if database and ledger.enabled else None
+        )
+        self.store_bodies = ledger.store_bodies
+        self.max_body_bytes = settings.server.max_body_bytes
+        self._background: list[asyncio.Task[None]] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self._background.append(asyncio.create_task(self.auth.refresh_forever()))
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def aclose(self) -> None:
+        for task in self._background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._background.clear()
+        await self.engine.aclose()
+        if self.ledger is not None:
+            await asyncio.to_thread(self.ledger.close)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method, path = scope["method"], scope["path"].rstrip("/") or "/"
+        headers = dict(scope["headers"])
+        client = scope.get("client")
+        route = ROUTES.get((method, path))
+        endpoint = route[0] if route else "unknown"
+        context = RequestContext(endpoint, client[0] if client else None, headers)
+        try:
+            if route is None:
+                if path in PATHS:
+                    raise InvalidRequest(f"Method {method} is not allowed on {path}.", code="method_not_allowed")
+                raise NotFound(f"Unknown path {path}.", code="unknown_url")
+            _, handler, needs_auth = route
+            if needs_auth:
+                context.principal = await self.auth.authenticate(headers.get(b"authorization"), context.client_host)
+            await handler(self, context, receive, send)
+        except TenbinError as error:
+            await send_error(send, error, context.response_headers)
+            if not error.recorded:
+                self.record_error(context, error)
+        except Exception as error:  # the one place a bug becomes a clean 500 instead of a traceback on the wire
+            log.exception("unexpected error on %s %s", method, path)
+            internal = TenbinError(f"Internal error ({type(error).__name__}); see the gateway log for {context.request_id}.")
+            await send_error(send, internal, context.response_headers)
+            self.record_error(context, internal)
+
+    async def read_json(self, context: RequestContext, receive: Receive) -> dict[str, Any]:
+        """The body as a JSON object, refusing anything over the configured limit."""
+        from tenbin.gateway.validation import parse_json_body
+
+        limit = self.max_body_bytes
+        declared = context.headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"The request body is {int(declared)} bytes; the limit is {limit}.")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise InvalidRequest("The client went away before the body was complete.")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        body = parse_json_body(b"".join(chunks) if len(chunks) != 1 else chunks[0])
+        context.body = body
+        return body
+
+    def record(self, context: RequestContext, status: int, **fields: Any) -> None:
+        if self.ledger is None or context.endpoint == "health":
+            return
+        row = context.ledger_row(status)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        if self.store_bodies and context.body is not None and row.request_body is None:
+            row.request_body = orjson.dumps(context.body).decode()
+        self.ledger.record(row)
+
+    def record_error(self, context: RequestContext, error: TenbinError) -> None:
+        self.record(context, error.status, error_type=error.code or error.error_type)

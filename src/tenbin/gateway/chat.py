@@ -1,0 +1,148 @@
+"""POST /v1/chat/completions: validate, admit, call the engine, answer as JSON or as server-sent events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from tenbin.engine import CallInfo
+from tenbin.errors import TenbinError
+from tenbin.gateway.context import RequestContext
+from tenbin.gateway.responses import SSE_DONE, send_json, sse_event, start_sse
+from tenbin.gateway.validation import validate_chat
+
+if TYPE_CHECKING:
+    from tenbin.gateway.app import Gateway, Receive, Send
+
+CLIENT_CLOSED = 499
+
+
+def admit(gateway: Gateway, context: RequestContext, model: str) -> None:
+    """404 for an unknown model, 403 for a model the key may not use, 429 over the key's limits."""
+    gateway.engine.deployments(model)
+    principal = context.principal
+    assert principal is not None
+    principal.check_model(model)
+    record = principal.record
+    gateway.limiter.admit(principal.name, record.rpm if record else None, record.tpm if record else None)
+
+
+def settle(gateway: Gateway, context: RequestContext, info: CallInfo, status: int, **fields: Any) -> None:
+    record = context.principal.record if context.principal else None
+    tokens = (info.input_tokens or 0) + (info.output_tokens or 0)
+    gateway.limiter.charge_tokens(context.principal.name if context.principal else None, record.tpm if record else None, tokens)
+    gateway.record(
+        context,
+        status,
+        deployment=info.deployment,
+        input_tokens=info.input_tokens,
+        output_tokens=info.output_tokens,
+        usage_estimated=info.usage_estimated,
+        cost_usd=info.cost_usd,
+        ttft_ms=info.ttft_s * 1000 if info.ttft_s is not None else None,
+        **fields,
+    )
+
+
+async def handle_chat(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
+    body = await gateway.read_json(context, receive)
+    validate_chat(body)
+    admit(gateway, context, body["model"])
+    if body.get("stream"):
+        await _stream(gateway, context, body, receive, send)
+        return
+    info = CallInfo()
+    try:
+        response, info = await gateway.engine.chat(body, info)
+    except TenbinError as error:
+        settle(gateway, context, info, error.status, error_type=error.code or error.error_type)
+        error.recorded = True
+        raise
+    await send_json(send, 200, response, context.response_headers)
+    settle(gateway, context, info, 200, response_body=_body_text(gateway, response))
+
+
+def _body_text(gateway: Gateway, payload: Any) -> str | None:
+    if not gateway.store_bodies:
+        return None
+    return orjson.dumps(payload).decode()
+
+
+async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any], receive: Receive, send: Send) -> None:
+    info = CallInfo()
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    chunks: AsyncIterator[dict[str, Any]] = gateway.engine.stream(body, info)
+    try:
+        first = await anext(chunks)
+    except StopAsyncIteration:
+        first = None
+    except TenbinError as error:
+        settle(gateway, context, info, error.status, error_type=error.code or error.error_type)
+        error.recorded = True
+        raise
+
+    await start_sse(send, context.response_headers)
+    status, error_type = 200, None
+    saw_usage = False
+    template: dict[str, Any] = {}
+    this_task = asyncio.current_task()
+    disconnected = asyncio.Event()
+
+    async def watch_disconnect() -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                disconnected.set()
+                if this_task is not None:
+                    this_task.cancel()
+                return
+
+    watcher = asyncio.create_task(watch_disconnect())
+    try:
+        chunk = first
+        while chunk is not None:
+            template = chunk
+            if not chunk.get("choices") and chunk.get("usage"):
+                saw_usage = True
+                if include_usage:
+                    await send({"type": "http.response.body", "body": sse_event(chunk), "more_body": True})
+            else:
+                await send({"type": "http.response.body", "body": sse_event(chunk), "more_body": True})
+            chunk = await anext(chunks, None)
+        if include_usage and not saw_usage and info.input_tokens is not None:
+            await send({"type": "http.response.body", "body": sse_event(_usage_chunk(template, body, info)), "more_body": True})
+        await send({"type": "http.response.body", "body": SSE_DONE, "more_body": False})
+    except TenbinError as error:
+        status, error_type = error.status, error.code or error.error_type
+        await send({"type": "http.response.body", "body": sse_event(error.to_dict()), "more_body": True})
+        await send({"type": "http.response.body", "body": SSE_DONE, "more_body": False})
+    except asyncio.CancelledError:
+        if not disconnected.is_set():
+            raise
+        status, error_type = CLIENT_CLOSED, "client_closed_request"
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await watcher
+        with contextlib.suppress(Exception):
+            await chunks.aclose()  # type: ignore[attr-defined]
+        if status == CLIENT_CLOSED and this_task is not None:
+            this_task.uncancel()
+        settle(gateway, context, info, status, error_type=error_type)
+
+
+def _usage_chunk(template: dict[str, Any], body: dict[str, Any], info: CallInfo) -> dict[str, Any]:
+    """The usage chunk a client asked for when the upstream sent none (estimated, as the ledger says)."""
+    prompt, completion = info.input_tokens or 0, info.output_tokens or 0
+    return {
+        "id": template.get("id", "chatcmpl-tenbin"),
+        "object": "chat.completion.chunk",
+        "created": template.get("created", 0),
+        "model": body["model"],
+        "choices": [],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
+    }

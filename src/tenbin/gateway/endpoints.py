@@ -1,0 +1,52 @@
+"""The small endpoints: models, health, embeddings."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from tenbin.engine import CallInfo
+from tenbin.errors import TenbinError
+from tenbin.gateway.chat import admit, settle
+from tenbin.gateway.context import RequestContext
+from tenbin.gateway.responses import send_json
+from tenbin.gateway.validation import validate_embeddings
+
+if TYPE_CHECKING:
+    from tenbin.gateway.app import Gateway, Receive, Send
+
+_STARTED = int(time.time())
+
+
+def model_object(gateway: Gateway, name: str) -> dict[str, Any]:
+    deployment = gateway.engine.deployments(name)[0]
+    entry: dict[str, Any] = {"id": name, "object": "model", "created": _STARTED, "owned_by": deployment.provider_name}
+    if deployment.price is not None:
+        entry["pricing"] = deployment.price.model_dump()
+    return entry
+
+
+async def handle_models(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
+    principal = context.principal
+    names = [name for name in gateway.engine.model_names() if principal is None or principal.allows(name)]
+    payload = {"object": "list", "data": [model_object(gateway, name) for name in names]}
+    await send_json(send, 200, payload, context.response_headers)
+
+
+async def handle_health(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
+    await send_json(send, 200, {"status": "ok", "models": len(gateway.engine.model_names())}, context.response_headers)
+
+
+async def handle_embeddings(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
+    body = await gateway.read_json(context, receive)
+    validate_embeddings(body)
+    admit(gateway, context, body["model"])
+    info = CallInfo()
+    try:
+        response, info = await gateway.engine.embed(body, info)
+    except TenbinError as error:
+        settle(gateway, context, info, error.status, error_type=error.code or error.error_type)
+        error.recorded = True
+        raise
+    await send_json(send, 200, response, context.response_headers)
+    settle(gateway, context, info, 200)
