@@ -132,13 +132,34 @@ def load_settings(path: str | Path | None) -> Settings:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"cannot read config {file}: {error.strerror}") from None
+    # ${VAR} is swapped for a plain token before parsing, since `{api_key: ${KEY}}` is not valid YAML otherwise;
+    # the tokens become ${VAR} again afterwards and are interpolated with their key paths.
+    references: list[str] = []
+
+    def to_token(match: re.Match[str]) -> str:
+        references.append(match.group(0))
+        return f"TENBINENVREF{len(references) - 1}X"
+
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.safe_load(_ENV_PATTERN.sub(to_token, text)) or {}
     except yaml.YAMLError as error:
         raise ConfigError(f"{file}: not valid YAML: {error}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: the top level must be a mapping")
-    return settings_from_dict(data)
+    return settings_from_dict(_restore_references(data, references))
+
+
+_TOKEN = re.compile(r"TENBINENVREF(\d+)X")
+
+
+def _restore_references(value: Any, references: list[str]) -> Any:
+    if isinstance(value, str):
+        return _TOKEN.sub(lambda match: references[int(match.group(1))], value)
+    if isinstance(value, dict):
+        return {key: _restore_references(item, references) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_restore_references(item, references) for item in value]
+    return value
 
 
 def tenbin_home() -> Path:

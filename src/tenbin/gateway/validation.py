@@ -138,8 +138,8 @@ def _message(message: Any, index: int) -> None:
 def _tools(body: Body) -> None:
     tools = body.get("tools")
     if tools is None:
-        return
-    if not isinstance(tools, list):
+        tools = []
+    elif not isinstance(tools, list):
         raise _fail("tools", "an array", tools)
     for index, tool in enumerate(tools):
         function = tool.get("function") if isinstance(tool, dict) else None

@@ -1,0 +1,3 @@
+from tenbin.cli import main
+
+main()

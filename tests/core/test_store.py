@@ -1,0 +1,76 @@
+"""Migrations are append-only and idempotent; the ledger writer batches and loses nothing."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tenbin.store.db import MIGRATIONS, Database
+from tenbin.store.keys import KeyStore, hash_key
+from tenbin.store.ledger import LedgerRow, LedgerWriter, recent, usage_summary
+
+
+def test_migrations_on_empty_and_on_migrated_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    Database(url)
+    again = Database(url)
+    assert again.migrate() == []
+    with again.engine.connect() as connection:
+        names = [row[0] for row in connection.execute(text("SELECT name FROM tenbin_migrations ORDER BY name"))]
+    assert names == [name for name, _ in MIGRATIONS]
+
+
+def test_fresh_database_applies_every_migration(tmp_path: Path) -> None:
+    database = Database.__new__(Database)
+    database.url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    from sqlalchemy import create_engine
+
+    database.engine = create_engine(database.url)
+    assert database.migrate() == [name for name, _ in MIGRATIONS]
+
+
+def test_ledger_writer_flushes_every_row_in_batches(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'l.db'}")
+    writer = LedgerWriter(database, flush_interval_s=0.05, batch_size=100)
+    for index in range(1_050):
+        writer.record(LedgerRow(request_id=f"r{index}", ts=time.time(), endpoint="chat", status=200, key_name="k",
+                                model="m", input_tokens=2, output_tokens=3, cost_usd=0.5))
+    writer.close()
+    rows = usage_summary(database)
+    assert rows == [{"key_name": "k", "model": "m", "requests": 1_050, "input_tokens": 2_100, "output_tokens": 3_150,
+                     "cost_usd": pytest.approx(525.0), "errors": 0}]
+    assert len(recent(database, 5)) == 5
+
+
+def test_key_lookup_by_hash(tmp_path: Path) -> None:
+    store = KeyStore(Database(f"sqlite:///{tmp_path / 'k.db'}"))
+    key = store.create("alice", models=["a", "b"], rpm=10)
+    record = store.lookup(hash_key(key))
+    assert record is not None and record.name == "alice" and record.allows("a") and not record.allows("c")
+    assert store.lookup(hash_key(key + "x")) is None
+    assert store.revoke("alice") and not store.revoke("alice")
+    assert not store.lookup(hash_key(key)).active  # type: ignore[union-attr]
+
+
+def test_the_same_store_on_postgresql() -> None:
+    psycopg = pytest.importorskip("psycopg")
+    url = os.environ.get("TENBIN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    try:
+        psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), connect_timeout=2).close()
+    except psycopg.OperationalError:
+        pytest.skip("PostgreSQL is not running")
+    database = Database(url)
+    with database.engine.begin() as connection:
+        connection.execute(text("DELETE FROM tenbin_ledger WHERE key_name = 'pg-test'"))
+    writer = LedgerWriter(database, flush_interval_s=0.05)
+    for index in range(20):
+        writer.record(LedgerRow(request_id=f"pg{index}", ts=time.time(), endpoint="chat", status=200, key_name="pg-test",
+                                model="m", input_tokens=1, output_tokens=1, cost_usd=0.25))
+    writer.close()
+    summary = [row for row in usage_summary(database) if row["key_name"] == "pg-test"]
+    assert summary[0]["requests"] == 20 and summary[0]["cost_usd"] == pytest.approx(5.0)
+    assert Database(url).migrate() == []

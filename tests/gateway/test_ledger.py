@@ -1,0 +1,74 @@
+"""Every request lands in the ledger with tokens, cost and timings; the CLI reads it back."""
+
+from __future__ import annotations
+
+import time
+
+import openai
+
+from tenbin.store.db import Database
+from tenbin.store.ledger import recent
+from tests.gateway.conftest import MASTER_KEY, RunningGateway
+
+
+def rows_for(gateway: RunningGateway, request_id: str, wait_s: float = 5) -> dict:
+    database = Database(f"sqlite:///{gateway.home / 'tenbin.db'}")
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        for row in recent(database, 500):
+            if row["request_id"] == request_id:
+                return row
+        time.sleep(0.1)
+    raise AssertionError(f"no ledger row for {request_id}")
+
+
+def test_ledger_rows_have_real_usage_cost_and_key(gateway: RunningGateway) -> None:
+    client = openai.OpenAI(base_url=f"{gateway.base_url}/v1", api_key=gateway.team_key, max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="fast", messages=[{"role": "user", "content": "秘密の本文"}])
+    row = rows_for(gateway, raw.headers["x-request-id"])
+    assert row["key_name"] == "team" and row["model"] == "fast" and row["deployment"] == "upstream1/echo"
+    assert row["status"] == 200 and row["error_type"] is None
+    assert (row["input_tokens"], row["output_tokens"], row["usage_estimated"]) == (11, 7, False)
+    assert abs(row["cost_usd"] - (11 * 0.15 + 7 * 0.60) / 1e6) < 1e-12
+    assert row["latency_ms"] > 0
+    assert row["request_body"] is None and row["response_body"] is None  # bodies are off by default
+
+
+def test_stream_rows_have_time_to_first_token(gateway: RunningGateway) -> None:
+    client = openai.OpenAI(base_url=f"{gateway.base_url}/v1", api_key=MASTER_KEY, max_retries=0)
+    with client.chat.completions.with_streaming_response.create(
+        model="fast", messages=[{"role": "user", "content": "s"}], stream=True, stream_options={"include_usage": True}
+    ) as response:
+        request_id = response.headers["x-request-id"]
+        for _ in response.iter_lines():
+            pass
+    row = rows_for(gateway, request_id)
+    assert row["stream"] and row["ttft_ms"] is not None and row["ttft_ms"] <= row["latency_ms"]
+    assert (row["input_tokens"], row["output_tokens"], row["usage_estimated"]) == (11, 7, False)
+
+
+def test_estimated_usage_is_marked(gateway: RunningGateway) -> None:
+    client = openai.OpenAI(base_url=f"{gateway.base_url}/v1", api_key=MASTER_KEY, max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="no-usage", messages=[{"role": "user", "content": "x"}])
+    row = rows_for(gateway, raw.headers["x-request-id"])
+    assert row["usage_estimated"] and row["output_tokens"] > 0 and row["cost_usd"] > 0
+
+
+def test_errors_are_recorded_too(gateway: RunningGateway) -> None:
+    client = openai.OpenAI(base_url=f"{gateway.base_url}/v1", api_key=MASTER_KEY, max_retries=0)
+    try:
+        client.chat.completions.create(model="broken", messages=[{"role": "user", "content": "x"}])
+    except openai.APIStatusError as error:
+        request_id = error.response.headers["x-request-id"]
+    row = rows_for(gateway, request_id)
+    assert row["status"] == 502 and row["error_type"] == "upstream_error" and row["model"] == "broken"
+
+
+def test_logs_and_usage_commands(gateway: RunningGateway) -> None:
+    client = openai.OpenAI(base_url=f"{gateway.base_url}/v1", api_key=gateway.team_key, max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="fast", messages=[{"role": "user", "content": "u"}])
+    rows_for(gateway, raw.headers["x-request-id"])
+    logs = gateway.cli("logs", "-n", "50")
+    assert logs.returncode == 0 and "fast" in logs.stdout and "team" in logs.stdout
+    usage = gateway.cli("usage")
+    assert usage.returncode == 0 and "team" in usage.stdout and "total cost" in usage.stdout
