@@ -84,5 +84,5 @@ def test_unknown_provider_type_is_a_clear_error() -> None:
     from tenbin.engine import Engine
 
     settings = settings_from_dict({"providers": {"p": {"type": "carrier-pigeon"}}})
-    with pytest.raises(ConfigError, match="providers.p: unknown provider type 'carrier-pigeon'"):
+    with pytest.raises(ConfigError, match=r"providers\.p: unknown provider type 'carrier-pigeon'"):
         Engine(settings)

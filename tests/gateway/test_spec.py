@@ -35,7 +35,7 @@ def honour_nullable(node: Any) -> Any:
 @cache
 def spec() -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document = yaml.load(Path(SPEC_PATH).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+    document = yaml.load(Path(SPEC_PATH).read_text(encoding="utf-8"), Loader=loader)
     return honour_nullable(document)  # type: ignore[no-any-return]
 
 

@@ -100,7 +100,7 @@ class HttpClient:
                     raise error_for_status(response.status, payload, response.headers, self.provider)
         except TenbinError:
             raise
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             raise UpstreamTimeout(f"{self.provider} upstream did not answer within {timeout.total} s") from None
         except aiohttp.ClientError as error:
             raise UpstreamUnavailable(f"{self.provider} upstream unreachable: {error}") from None
@@ -119,7 +119,7 @@ class HttpClient:
                 return orjson.loads(payload)
         except TenbinError:
             raise
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             raise UpstreamTimeout(f"{self.provider} upstream did not answer within {timeout_s} s") from None
         except (aiohttp.ClientError, orjson.JSONDecodeError) as error:
             raise UpstreamUnavailable(f"{self.provider} upstream unreachable: {error}") from None
@@ -144,7 +144,7 @@ class HttpClient:
                     yield event
         except TenbinError:
             raise
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             raise UpstreamTimeout(f"{self.provider} upstream stalled for {read_timeout} s") from None
         except aiohttp.ClientPayloadError as error:
             raise UpstreamError(f"{self.provider} upstream broke off the stream: {error}") from None
