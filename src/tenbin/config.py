@@ -67,21 +67,66 @@ class LimitsConfig(Strict):
     tpm: int | None = Field(None, gt=0, description="Default tokens per minute for each key.")
 
 
+POLICIES = ("quality_target", "budget", "lambda")
+
+
+class RouteVariant(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    weight: float = Field(1.0, gt=0, description="Share of the route's traffic (weights are normalised).")
+    name: str | None = Field(None, description="Label in the ledger and the A/B report; default A, B, C ...")
+    model: str | None = Field(None, description="Send this variant's traffic to one fixed model.")
+    policy: str | None = Field(None, pattern="^(quality_target|budget|lambda)$", description="Routing policy.")
+    target: float | None = Field(None, ge=0, le=1, description="quality_target: the quality to reach.")
+    budget: float | None = Field(None, ge=0, description="budget: average USD per request.")
+    lam: float | None = Field(None, ge=0, alias="lambda", description="lambda: quality points per USD.")
+
+
+class RouteConfig(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str = Field(description="The virtual model name clients send, e.g. tenbin/auto.")
+    models: list[str] | None = Field(None, description="Candidate models; default every configured chat model.")
+    router: str | None = Field(None, description="Router artifact (tenbin route fit); default router.artifact.")
+    policy: str = Field("quality_target", pattern="^(quality_target|budget|lambda)$", description="Routing policy.")
+    target: float | None = Field(None, ge=0, le=1, description="quality_target: the quality to reach.")
+    budget: float | None = Field(None, ge=0, description="budget: average USD per request.")
+    lam: float | None = Field(None, ge=0, alias="lambda", description="lambda: quality points per USD.")
+    split: list[RouteVariant] = Field(default_factory=list, description="A/B variants; empty: one variant.")
+
+
+class RouterSettings(Strict):
+    artifact: str | None = Field(None, description="Default router artifact for every route.")
+    default_route: str = Field("tenbin/auto", description="The route over all configured models.")
+
+
 class Settings(Strict):
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
     models: list[ModelConfig] = Field(default_factory=list)
     server: ServerConfig = Field(default_factory=ServerConfig)
     ledger: LedgerConfig = Field(default_factory=LedgerConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    router: RouterSettings = Field(default_factory=RouterSettings)
+    routes: list[RouteConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _models_name_known_providers(self) -> Settings:
+    def _references_resolve(self) -> Settings:
         for index, model in enumerate(self.models):
             if model.provider not in self.providers:
                 known = ", ".join(sorted(self.providers)) or "none"
                 raise ValueError(
                     f"models.{index}.provider: unknown provider {model.provider!r} (configured: {known})"
                 )
+        names = {model.name for model in self.models}
+        for index, route in enumerate(self.routes):
+            if route.name in names:
+                raise ValueError(f"routes.{index}.name: {route.name!r} is already a model name")
+            for model in route.models or []:
+                if model not in names:
+                    raise ValueError(f"routes.{index}.models: unknown model {model!r}")
+            for number, variant in enumerate(route.split):
+                if variant.model is not None and variant.model not in names:
+                    raise ValueError(f"routes.{index}.split.{number}.model: unknown model {variant.model!r}")
         return self
 
 

@@ -195,6 +195,8 @@ class Engine:
                 texts = inputs if isinstance(inputs, list) else [inputs]
                 tokens, info.usage_estimated = sum(estimate_tokens(str(t)) for t in texts), True
             info.input_tokens, info.output_tokens = int(tokens), 0
+            # The OpenAI shape requires usage; some upstreams (Gemini) report none for embeddings.
+            response.setdefault("usage", {"prompt_tokens": info.input_tokens, "total_tokens": info.input_tokens})
             if deployment.price is not None:
                 info.cost_usd = deployment.price.cost(info.input_tokens, 0)
             info.latency_s = time.perf_counter() - info.started

@@ -18,6 +18,8 @@ from tenbin.gateway.auth import Authenticator
 from tenbin.gateway.context import RequestContext
 from tenbin.gateway.limits import Limiter
 from tenbin.gateway.responses import send_error
+from tenbin.gateway.validation import parse_json_body
+from tenbin.routing import RouteTable
 from tenbin.store.db import Database
 from tenbin.store.keys import KeyStore
 from tenbin.store.ledger import LedgerWriter
@@ -40,6 +42,7 @@ ROUTES: dict[tuple[str, str], tuple[str, Handler, bool]] = {
     ("GET", "/health"): ("health", endpoints.handle_health, False),
 }
 PATHS = {path for _, path in ROUTES}
+DRAIN_FACTOR = 16
 
 
 class Gateway:
@@ -52,6 +55,7 @@ class Gateway:
     ) -> None:
         self.settings = settings
         self.engine = engine or Engine(settings)
+        self.routes: RouteTable | None = RouteTable(settings)
         self.database = database
         self.keys = KeyStore(database) if database else None
         self.auth = Authenticator(self.keys, master_key)
@@ -120,12 +124,9 @@ class Gateway:
 
     async def read_json(self, context: RequestContext, receive: Receive) -> dict[str, Any]:
         """The body as a JSON object, refusing anything over the configured limit."""
-        from tenbin.gateway.validation import parse_json_body
-
         limit = self.max_body_bytes
         declared = context.headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(f"The request body is {int(declared)} bytes; the limit is {limit}.")
+        too_large = declared is not None and declared.isdigit() and int(declared) > limit
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -134,11 +135,15 @@ class Gateway:
                 raise InvalidRequest("The client went away before the body was complete.")
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > limit:
-                raise PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")
-            chunks.append(chunk)
-            if not message.get("more_body"):
+            too_large = too_large or size > limit
+            if not too_large:
+                chunks.append(chunk)
+            # An oversized body is read to its end (up to a bound) so that the client, still sending, gets
+            # the 413 instead of a broken pipe.
+            if not message.get("more_body") or size > DRAIN_FACTOR * limit:
                 break
+        if too_large:
+            raise PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")
         body = parse_json_body(b"".join(chunks) if len(chunks) != 1 else chunks[0])
         context.body = body
         return body

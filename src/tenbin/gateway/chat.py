@@ -21,12 +21,23 @@ if TYPE_CHECKING:
 CLIENT_CLOSED = 499
 
 
-def admit(gateway: Gateway, context: RequestContext, model: str) -> None:
-    """404 for an unknown model, 403 for a model the key may not use, 429 over the key's limits."""
-    gateway.engine.deployments(model)
+def admit(gateway: Gateway, context: RequestContext, model: str, routable: bool = True) -> None:
+    """404 for an unknown model, 403 for a model the key may not use, 429 over the key's limits.
+
+    A route name (``tenbin/auto`` and the configured routes) is resolved here to the model its router picks.
+    """
     principal = context.principal
     assert principal is not None
-    principal.check_model(model)
+    if routable and gateway.routes is not None and model in gateway.routes and context.body is not None:
+        record = principal.record
+        allowed = None if record is None or record.models is None or model in record.models else set(record.models)
+        decision = gateway.routes.decide(model, context.body, allowed)
+        context.route = decision
+        context.response_headers["x-tenbin-route"] = decision.header()
+        context.body["model"] = model = decision.model
+    else:
+        gateway.engine.deployments(model)
+        principal.check_model(model)
     record = principal.record
     gateway.limiter.admit(principal.name, record.rpm if record else None, record.tpm if record else None)
 
@@ -44,6 +55,7 @@ def settle(gateway: Gateway, context: RequestContext, info: CallInfo, status: in
         usage_estimated=info.usage_estimated,
         cost_usd=info.cost_usd,
         ttft_ms=info.ttft_s * 1000 if info.ttft_s is not None else None,
+        route=context.route.as_dict() if context.route is not None else None,
         **fields,
     )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tenbin.gateway.auth import Principal
+from tenbin.routing import RouteDecision
 from tenbin.store.ledger import LedgerRow
 
 
@@ -25,13 +26,14 @@ class RequestContext:
     principal: Principal | None = None
     body: dict[str, Any] | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
+    route: RouteDecision | None = None
 
     def __post_init__(self) -> None:
         self.response_headers["x-request-id"] = self.request_id
 
     def ledger_row(self, status: int) -> LedgerRow:
         body = self.body or {}
-        model = body.get("model")
+        model = self.route.route if self.route is not None else body.get("model")
         user = body.get("user")
         return LedgerRow(
             request_id=self.request_id,

@@ -29,7 +29,14 @@ def model_object(gateway: Gateway, name: str) -> dict[str, Any]:
 async def handle_models(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
     principal = context.principal
     names = [name for name in gateway.engine.model_names() if principal is None or principal.allows(name)]
-    payload = {"object": "list", "data": [model_object(gateway, name) for name in names]}
+    data = [model_object(gateway, name) for name in names]
+    if gateway.routes is not None:
+        data.extend(
+            {"id": route, "object": "model", "created": _STARTED, "owned_by": "tenbin"}
+            for route in gateway.routes.names()
+            if principal is None or principal.allows(route) or any(principal.allows(m) for m in gateway.routes.candidates(route))
+        )
+    payload = {"object": "list", "data": data}
     await send_json(send, 200, payload, context.response_headers)
 
 
@@ -40,7 +47,7 @@ async def handle_health(gateway: Gateway, context: RequestContext, receive: Rece
 async def handle_embeddings(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
     body = await gateway.read_json(context, receive)
     validate_embeddings(body)
-    admit(gateway, context, body["model"])
+    admit(gateway, context, body["model"], routable=False)
     info = CallInfo()
     try:
         response, info = await gateway.engine.embed(body, info)
