@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from tenbin.errors import ConfigError
+from tenbin.guard.config import GuardSettings
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -108,6 +109,7 @@ class Settings(Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     router: RouterSettings = Field(default_factory=RouterSettings)
     routes: list[RouteConfig] = Field(default_factory=list)
+    guard: GuardSettings = Field(default_factory=GuardSettings)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Settings:

@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +120,31 @@ ledger:
 """
 
 
+@contextmanager
+def running_gateway(home: Path, config: Path, env: dict[str, str]) -> Iterator[str]:
+    """`tenbin serve` as a real process on a free port; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [*TENBIN, "serve", "--config", str(config), "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base_url, process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def gateway_env(home: Path) -> dict[str, str]:
+    env = {**os.environ, "TENBIN_HOME": str(home), "TENBIN_MASTER_KEY": MASTER_KEY, "UPSTREAM_KEY": "sk-upstream"}
+    env.pop("OPENAI_API_KEY", None)
+    return env
+
+
 @pytest.fixture(scope="session")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
     fake = FakeOpenAI()
@@ -126,8 +152,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway
     with serve_in_thread(fake.app) as upstream:
         config = home / "tenbin.yaml"
         config.write_text(config_text(upstream, free_port()))
-        env = {**os.environ, "TENBIN_HOME": str(home), "TENBIN_MASTER_KEY": MASTER_KEY, "UPSTREAM_KEY": "sk-upstream"}
-        env.pop("OPENAI_API_KEY", None)
+        env = gateway_env(home)
 
         def create(*args: str) -> str:
             done = subprocess.run([*TENBIN, "keys", "create", *args], env=env, capture_output=True, text=True, check=True)
@@ -137,17 +162,5 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway
         limited_key = create("--name", "limited", "--models", "fast", "--rpm", "2")
         revoked_key = create("--name", "gone")
         subprocess.run([*TENBIN, "keys", "revoke", "gone"], env=env, check=True, capture_output=True)
-        port = free_port()
-        process = subprocess.Popen(
-            [*TENBIN, "serve", "--config", str(config), "--port", str(port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(base_url, process)
+        with running_gateway(home, config, env) as base_url:
             yield RunningGateway(base_url, home, config, fake, team_key, limited_key, revoked_key, env)
-        finally:
-            process.terminate()
-            process.wait(15)

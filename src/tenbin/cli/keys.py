@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from pydantic import ValidationError
+
 from tenbin.cli.common import console, fail, load_or_discover
+from tenbin.guard.config import GuardSettings
 from tenbin.store.db import Database
 from tenbin.store.keys import KeyExists, KeyStore
 
@@ -28,16 +32,34 @@ def create(
     models: Annotated[str | None, typer.Option("--models", help="Comma-separated models the key may use.")] = None,
     rpm: Annotated[int | None, typer.Option(help="Requests per minute.", min=1)] = None,
     tpm: Annotated[int | None, typer.Option(help="Tokens per minute.", min=1)] = None,
+    guard: Annotated[
+        str | None, typer.Option(help='Guard overrides as JSON, e.g. \'{"pii": {"action": "block"}}\'.')
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
     allowed = [item.strip() for item in models.split(",") if item.strip()] if models else None
+    override = _guard_override(guard)
     try:
-        key = _store(config).create(name, models=allowed, rpm=rpm, tpm=tpm)
+        key = _store(config).create(name, models=allowed, rpm=rpm, tpm=tpm, guard=override)
     except KeyExists as error:
         fail(str(error))
     typer.echo(key)
     console.print(f"[dim]Key {name!r} created. It is shown only this once; store it now.[/]", highlight=False)
+
+
+def _guard_override(text: str | None) -> dict[str, Any] | None:
+    """Parse and check a per-key guard override as strictly as the config file's `guard:` section."""
+    if text is None:
+        return None
+    try:
+        override = json.loads(text)
+        GuardSettings().merged(override)
+    except json.JSONDecodeError as error:
+        fail(f"--guard is not valid JSON: {error}")
+    except (ValidationError, TypeError) as error:
+        fail(f"--guard: {error}")
+    return override  # type: ignore[no-any-return]
 
 
 @app.command("list")

@@ -16,6 +16,7 @@ from tenbin.errors import InvalidRequest, NotFound, PayloadTooLarge, TenbinError
 from tenbin.gateway import chat, endpoints
 from tenbin.gateway.auth import Authenticator
 from tenbin.gateway.context import RequestContext
+from tenbin.gateway.guarding import GuardPolicy
 from tenbin.gateway.limits import Limiter
 from tenbin.gateway.responses import send_error
 from tenbin.gateway.validation import parse_json_body
@@ -39,6 +40,7 @@ ROUTES: dict[tuple[str, str], tuple[str, Handler, bool]] = {
     ("POST", "/embeddings"): ("embeddings", endpoints.handle_embeddings, True),
     ("GET", "/v1/models"): ("models", endpoints.handle_models, True),
     ("GET", "/models"): ("models", endpoints.handle_models, True),
+    ("POST", "/v1/feedback"): ("feedback", endpoints.handle_feedback, True),
     ("GET", "/health"): ("health", endpoints.handle_health, False),
 }
 PATHS = {path for _, path in ROUTES}
@@ -56,6 +58,7 @@ class Gateway:
         self.settings = settings
         self.engine = engine or Engine(settings)
         self.routes: RouteTable | None = RouteTable(settings)
+        self.guard = GuardPolicy(settings.guard)
         self.database = database
         self.keys = KeyStore(database) if database else None
         self.auth = Authenticator(self.keys, master_key)
@@ -79,6 +82,7 @@ class Gateway:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                await asyncio.to_thread(self.guard.warm_up)
                 self._background.append(asyncio.create_task(self.auth.refresh_forever()))
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":

@@ -12,6 +12,7 @@ import orjson
 from tenbin.engine import CallInfo
 from tenbin.errors import TenbinError
 from tenbin.gateway.context import RequestContext
+from tenbin.gateway.guarding import GuardedExchange, GuardedStream
 from tenbin.gateway.responses import SSE_DONE, send_json, sse_event, start_sse
 from tenbin.gateway.validation import validate_chat
 
@@ -56,14 +57,34 @@ def settle(gateway: Gateway, context: RequestContext, info: CallInfo, status: in
         cost_usd=info.cost_usd,
         ttft_ms=info.ttft_s * 1000 if info.ttft_s is not None else None,
         route=context.route.as_dict() if context.route is not None else None,
+        guard=context.guard.ledger() if context.guard is not None else None,
         **fields,
     )
+
+
+def apply_guard(gateway: Gateway, context: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
+    """Mask and scan the request per the key's guard settings; returns the body to send upstream."""
+    principal = context.principal
+    record = principal.record if principal else None
+    guard = gateway.guard.for_key(principal.name if principal else None, record.guard if record else None)
+    if guard is None:
+        return body
+    exchange, upstream_body, blocked = GuardedExchange.inspect(guard, body)
+    context.guard = exchange
+    context.body = upstream_body  # the ledger never sees the originals
+    header = exchange.header()
+    if header:
+        context.response_headers["x-tenbin-guard"] = header
+    if blocked is not None:
+        raise blocked
+    return upstream_body
 
 
 async def handle_chat(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
     body = await gateway.read_json(context, receive)
     validate_chat(body)
     admit(gateway, context, body["model"])
+    body = apply_guard(gateway, context, body)
     if body.get("stream"):
         await _stream(gateway, context, body, receive, send)
         return
@@ -74,8 +95,19 @@ async def handle_chat(gateway: Gateway, context: RequestContext, receive: Receiv
         settle(gateway, context, info, error.status, error_type=error.code or error.error_type)
         error.recorded = True
         raise
+    stored = _body_text(gateway, response)
+    if context.guard is not None:
+        try:
+            response = context.guard.restore(response)
+        except TenbinError as error:
+            settle(gateway, context, info, error.status, error_type=error.code, response_body=stored)
+            error.recorded = True
+            raise
+        header = context.guard.header()
+        if header:
+            context.response_headers["x-tenbin-guard"] = header
     await send_json(send, 200, response, context.response_headers)
-    settle(gateway, context, info, 200, response_body=_body_text(gateway, response))
+    settle(gateway, context, info, 200, response_body=stored)
 
 
 def _body_text(gateway: Gateway, payload: Any) -> str | None:
@@ -114,17 +146,25 @@ async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any
                 return
 
     watcher = asyncio.create_task(watch_disconnect())
+    guarded = context.guard.stream() if context.guard is not None else None
     try:
         chunk = first
         while chunk is not None:
             template = chunk
             if not chunk.get("choices") and chunk.get("usage"):
                 saw_usage = True
+                if guarded is not None:
+                    await _send_leftovers(send, guarded, template)
                 if include_usage:
                     await send({"type": "http.response.body", "body": sse_event(chunk), "more_body": True})
             else:
+                if guarded is not None:
+                    chunk = guarded.chunk(chunk)
                 await send({"type": "http.response.body", "body": sse_event(chunk), "more_body": True})
             chunk = await anext(chunks, None)
+        if guarded is not None:
+            await _send_leftovers(send, guarded, template)
+            guarded.finish()
         if include_usage and not saw_usage and info.input_tokens is not None:
             await send({"type": "http.response.body", "body": sse_event(_usage_chunk(template, body, info)), "more_body": True})
         await send({"type": "http.response.body", "body": SSE_DONE, "more_body": False})
@@ -145,6 +185,19 @@ async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any
         if status == CLIENT_CLOSED and this_task is not None:
             this_task.uncancel()
         settle(gateway, context, info, status, error_type=error_type)
+
+
+async def _send_leftovers(send: Send, guarded: GuardedStream, template: dict[str, Any]) -> None:
+    """Text the restorer still held (a stream that ended without a finish reason), as one last chunk."""
+    for index, text in guarded.leftovers().items():
+        chunk = {
+            "id": template.get("id", "chatcmpl-tenbin"),
+            "object": "chat.completion.chunk",
+            "created": template.get("created", 0),
+            "model": template.get("model"),
+            "choices": [{"index": index, "delta": {"content": text}, "finish_reason": None, "logprobs": None}],
+        }
+        await send({"type": "http.response.body", "body": sse_event(chunk), "more_body": True})
 
 
 def _usage_chunk(template: dict[str, Any], body: dict[str, Any], info: CallInfo) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tenbin.gateway.auth import Principal
+from tenbin.gateway.guarding import GuardedExchange
 from tenbin.routing import RouteDecision
 from tenbin.store.ledger import LedgerRow
 
@@ -27,6 +28,7 @@ class RequestContext:
     body: dict[str, Any] | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
     route: RouteDecision | None = None
+    guard: GuardedExchange | None = None
 
     def __post_init__(self) -> None:
         self.response_headers["x-request-id"] = self.request_id
@@ -45,4 +47,5 @@ class RequestContext:
             user=user if isinstance(user, str) else None,
             stream=bool(body.get("stream")),
             latency_ms=(time.perf_counter() - self.started) * 1000,
+            guard=self.guard.ledger() if self.guard is not None else None,
         )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
 from tenbin.engine import CallInfo
-from tenbin.errors import TenbinError
+from tenbin.errors import InvalidRequest, TenbinError
 from tenbin.gateway.chat import admit, settle
 from tenbin.gateway.context import RequestContext
 from tenbin.gateway.responses import send_json
 from tenbin.gateway.validation import validate_embeddings
+from tenbin.store.feedback import add_feedback
 
 if TYPE_CHECKING:
     from tenbin.gateway.app import Gateway, Receive, Send
@@ -57,3 +59,19 @@ async def handle_embeddings(gateway: Gateway, context: RequestContext, receive: 
         raise
     await send_json(send, 200, response, context.response_headers)
     settle(gateway, context, info, 200)
+
+
+async def handle_feedback(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
+    body = await gateway.read_json(context, receive)
+    request_id, score, comment = body.get("request_id"), body.get("score"), body.get("comment")
+    if not isinstance(request_id, str) or not request_id:
+        raise InvalidRequest("Missing required parameter: 'request_id' (the x-request-id of the answer).", param="request_id")
+    if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1:
+        raise InvalidRequest("'score' must be a number from 0 (bad) to 1 (good).", param="score")
+    if comment is not None and not isinstance(comment, str):
+        raise InvalidRequest("'comment' must be a string.", param="comment")
+    if gateway.database is None:
+        raise InvalidRequest("This gateway runs without a database, so it cannot keep feedback.")
+    name = context.principal.name if context.principal else None
+    await asyncio.to_thread(add_feedback, gateway.database, request_id, float(score), name, comment)
+    await send_json(send, 200, {"object": "feedback", "request_id": request_id, "score": float(score)}, context.response_headers)

@@ -27,9 +27,14 @@ def _create_all(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=[schema.keys, schema.ledger])
 
 
+def _create_feedback(connection: Connection) -> None:
+    schema.metadata.create_all(connection, tables=[schema.feedback])
+
+
 #: Append-only. Each migration runs once, in order, and is recorded by name.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_keys_and_ledger", _create_all),
+    ("0002_feedback", _create_feedback),
 ]
 
 

@@ -51,3 +51,14 @@ ledger = Table(
     Column("request_body", Text, nullable=True),
     Column("response_body", Text, nullable=True),
 )
+
+feedback = Table(
+    "tenbin_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(64), nullable=False, index=True),
+    Column("score", Float, nullable=False),
+    Column("key_name", String(200), nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("ts", Float, nullable=False),
+)
