@@ -7,9 +7,8 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
-
 from pydantic import ValidationError
+from rich.table import Table
 
 from tenbin.cli.common import console, fail, load_or_discover
 from tenbin.guard.config import GuardSettings
