@@ -1,0 +1,1 @@
+"""Evaluation harness: benchmark suites, scoring, runner and report (``tenbin eval``)."""

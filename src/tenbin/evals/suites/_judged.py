@@ -1,0 +1,62 @@
+"""Shared machinery for suites graded by a judge model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, ClassVar
+
+from tenbin.evals.base import EvalError, ScoreContext, Scored, Suite
+from tenbin.evals.judge import JudgePrompt, parse_verdict
+
+
+def prompt_meta(prompt: JudgePrompt) -> dict[str, Any]:
+    """Judge prompts travel inside each item so ``rescore`` needs nothing but DIR."""
+    return asdict(prompt)
+
+
+async def judge_once(
+    ctx: ScoreContext, prompt: dict[str, Any], fields: dict[str, str], scale: tuple[float, float]
+) -> tuple[float | None, str, str]:
+    """(rating or None, judge text, prompt version)."""
+    if ctx.judge is None:
+        raise EvalError("this suite is graded by a judge model: pass --judge-model NAME")
+    judge_prompt = JudgePrompt(**prompt)
+    text = await ctx.judge(judge_prompt.render(**fields))
+    return parse_verdict(text, *scale), text, judge_prompt.version
+
+
+def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
+            if not isinstance(row, dict):
+                raise EvalError(f"{path}:{lineno}: expected a JSON object")
+            rows.append((lineno, row))
+    return rows
+
+
+class JudgedSuite(Suite):
+    needs_judge: ClassVar[bool] = True
+    max_tokens: ClassVar[int] = 2048
+
+    @staticmethod
+    def verdict(
+        ratings: list[float | None], scale_max: float, judgments: list[str], version: list[str]
+    ) -> Scored:
+        """Mean rating scaled to 0..1; a missing verdict counts 0 and marks the item unparsable."""
+        got = [r for r in ratings if r is not None]
+        return Scored(
+            score=sum(got) / (scale_max * len(ratings)) if ratings else 0.0,
+            extracted=ratings[0] if len(ratings) == 1 else ratings,
+            parsed=len(got) == len(ratings),
+            metrics={"rating": sum(got) / len(got)} if got else {},
+            detail={"judgments": judgments, "judge_prompt": version},
+        )
