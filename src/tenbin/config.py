@@ -64,6 +64,8 @@ class LedgerConfig(Strict):
 
 
 class LimitsConfig(Strict):
+    backend: str = Field("memory", pattern="^(memory|redis)$", description="memory (one worker) or redis (shared).")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Used when backend is redis.")
     rpm: int | None = Field(None, gt=0, description="Default requests per minute for each key.")
     tpm: int | None = Field(None, gt=0, description="Default tokens per minute for each key.")
 

@@ -38,6 +38,11 @@ def serve(
         err_console.print(f"[yellow]{warning}[/]", highlight=False)
     elif is_open:
         err_console.print("[yellow]No API keys exist: serving only loopback clients, without authentication.[/]")
+    if worker_count > 1 and settings.limits.backend == "memory":
+        err_console.print(
+            f"[yellow]{worker_count} workers keep separate in-process rate limits; "
+            "set limits.backend: redis to share them.[/]"
+        )
     names = sorted({model.name for model in settings.models})
     console.print(f"tenbin serving {len(names)} model(s) on http://{bind}:{bind_port}/v1 : {', '.join(names)}")
     if worker_count > 1:

@@ -17,7 +17,7 @@ from tenbin.gateway import chat, endpoints
 from tenbin.gateway.auth import Authenticator
 from tenbin.gateway.context import RequestContext
 from tenbin.gateway.guarding import GuardPolicy
-from tenbin.gateway.limits import Limiter
+from tenbin.gateway.limits import RedisLimiter, build_limiter
 from tenbin.gateway.responses import send_error
 from tenbin.gateway.validation import parse_json_body
 from tenbin.routing import RouteTable
@@ -62,7 +62,8 @@ class Gateway:
         self.database = database
         self.keys = KeyStore(database) if database else None
         self.auth = Authenticator(self.keys, master_key)
-        self.limiter = Limiter(settings.limits.rpm, settings.limits.tpm)
+        limits = settings.limits
+        self.limiter = build_limiter(limits.backend, limits.redis_url, limits.rpm, limits.tpm)
         ledger = settings.ledger
         self.ledger = (
             LedgerWriter(database, ledger.flush_interval_s, ledger.batch_size) if database and ledger.enabled else None
@@ -97,6 +98,8 @@ class Gateway:
                 await task
         self._background.clear()
         await self.engine.aclose()
+        if isinstance(self.limiter, RedisLimiter):
+            await self.limiter.aclose()
         if self.ledger is not None:
             await asyncio.to_thread(self.ledger.close)
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 CLIENT_CLOSED = 499
 
 
-def admit(gateway: Gateway, context: RequestContext, model: str, routable: bool = True) -> None:
+async def admit(gateway: Gateway, context: RequestContext, model: str, routable: bool = True) -> None:
     """404 for an unknown model, 403 for a model the key may not use, 429 over the key's limits.
 
     A route name (``tenbin/auto`` and the configured routes) is resolved here to the model its router picks.
@@ -40,7 +40,7 @@ def admit(gateway: Gateway, context: RequestContext, model: str, routable: bool 
         gateway.engine.deployments(model)
         principal.check_model(model)
     record = principal.record
-    gateway.limiter.admit(principal.name, record.rpm if record else None, record.tpm if record else None)
+    await gateway.limiter.admit(principal.name, record.rpm if record else None, record.tpm if record else None)
 
 
 def settle(gateway: Gateway, context: RequestContext, info: CallInfo, status: int, **fields: Any) -> None:
@@ -83,7 +83,7 @@ def apply_guard(gateway: Gateway, context: RequestContext, body: dict[str, Any])
 async def handle_chat(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
     body = await gateway.read_json(context, receive)
     validate_chat(body)
-    admit(gateway, context, body["model"])
+    await admit(gateway, context, body["model"])
     body = apply_guard(gateway, context, body)
     if body.get("stream"):
         await _stream(gateway, context, body, receive, send)

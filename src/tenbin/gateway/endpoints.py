@@ -49,7 +49,7 @@ async def handle_health(gateway: Gateway, context: RequestContext, receive: Rece
 async def handle_embeddings(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
     body = await gateway.read_json(context, receive)
     validate_embeddings(body)
-    admit(gateway, context, body["model"], routable=False)
+    await admit(gateway, context, body["model"], routable=False)
     info = CallInfo()
     try:
         response, info = await gateway.engine.embed(body, info)

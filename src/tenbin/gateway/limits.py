@@ -1,11 +1,19 @@
-"""Per-key request and token limits, in process (one machine by default). 429 carries Retry-After."""
+"""Per-key request and token limits. 429 carries Retry-After.
+
+In process by default (one machine, one worker). With several workers or replicas the counts must be shared,
+or each would allow the full rate: ``limits.backend: redis`` keeps them in Redis.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 
-from tenbin.errors import RateLimited
+from tenbin.errors import ConfigError, RateLimited
+
+log = logging.getLogger("tenbin.limits")
 
 
 @dataclass(slots=True)
@@ -42,13 +50,15 @@ class TokenBucket:
 
 
 class Limiter:
+    """In-process token buckets per key."""
+
     def __init__(self, default_rpm: int | None, default_tpm: int | None) -> None:
         self.default_rpm = default_rpm
         self.default_tpm = default_tpm
         self._requests: dict[str, TokenBucket] = {}
         self._tokens: dict[str, TokenBucket] = {}
 
-    def admit(self, key: str | None, rpm: int | None, tpm: int | None) -> None:
+    async def admit(self, key: str | None, rpm: int | None, tpm: int | None) -> None:
         """Raise RateLimited when the key is over its request or token rate."""
         rpm = rpm or self.default_rpm
         tpm = tpm or self.default_tpm
@@ -74,3 +84,73 @@ class Limiter:
             bucket = self._tokens.get(key or "")
             if bucket is not None:
                 bucket.charge(tokens)
+
+
+class RedisLimiter:
+    """Per-minute windows in Redis, shared by every worker and replica. If Redis is unreachable the gateway
+    keeps serving (limits fail open) and logs it: an outage of the limiter must not become an outage of the API."""
+
+    def __init__(self, url: str, default_rpm: int | None, default_tpm: int | None) -> None:
+        try:
+            import redis.asyncio as redis
+        except ImportError:
+            raise ConfigError("limits.backend redis needs the redis package: pip install 'tenbin[redis]'") from None
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.default_rpm = default_rpm
+        self.default_tpm = default_tpm
+        self._pending: set[asyncio.Task[None]] = set()
+
+    @staticmethod
+    def _window() -> tuple[int, float]:
+        now = time.time()
+        return int(now // 60), 60 - now % 60
+
+    async def admit(self, key: str | None, rpm: int | None, tpm: int | None) -> None:
+        rpm = rpm or self.default_rpm
+        tpm = tpm or self.default_tpm
+        if not rpm and not tpm:
+            return
+        minute, remaining = self._window()
+        name = key or "-"
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                if rpm:
+                    pipe.incr(f"tenbin:rpm:{name}:{minute}")
+                    pipe.expire(f"tenbin:rpm:{name}:{minute}", 120)
+                if tpm:
+                    pipe.get(f"tenbin:tpm:{name}:{minute}")
+                results = await pipe.execute()
+        except Exception:  # fail open; see the class docstring
+            log.warning("rate limiter: Redis unreachable, request admitted without limits", exc_info=True)
+            return
+        if rpm and int(results[0]) > rpm:
+            raise RateLimited(f"Rate limit reached: {rpm} requests per minute for this key.", retry_after_s=remaining)
+        used = results[-1] if tpm else None
+        if tpm and used is not None and int(used) >= tpm:
+            raise RateLimited(f"Rate limit reached: {tpm} tokens per minute for this key.", retry_after_s=remaining)
+
+    def charge_tokens(self, key: str | None, tpm: int | None, tokens: int) -> None:
+        if not (tpm or self.default_tpm) or not tokens:
+            return
+        task = asyncio.get_running_loop().create_task(self._charge(key or "-", tokens))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _charge(self, name: str, tokens: int) -> None:
+        minute, _ = self._window()
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.incrby(f"tenbin:tpm:{name}:{minute}", tokens)
+                pipe.expire(f"tenbin:tpm:{name}:{minute}", 120)
+                await pipe.execute()
+        except Exception:
+            log.warning("rate limiter: could not record %d tokens in Redis", tokens, exc_info=True)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def build_limiter(backend: str, redis_url: str, default_rpm: int | None, default_tpm: int | None) -> Limiter | RedisLimiter:
+    if backend == "redis":
+        return RedisLimiter(redis_url, default_rpm, default_tpm)
+    return Limiter(default_rpm, default_tpm)

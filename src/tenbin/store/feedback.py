@@ -28,11 +28,13 @@ def feedback_by_request(database: Database) -> dict[str, float]:
         return {row.request_id: row.score for row in rows}
 
 
-def ledger_with_feedback(database: Database) -> list[dict[str, Any]]:
-    """Ledger rows of successful chat requests joined with their latest feedback (None when there is none)."""
+def ledger_with_feedback(database: Database, answered_only: bool = True) -> list[dict[str, Any]]:
+    """Ledger rows of chat requests (only answered ones by default) joined with their latest feedback."""
     scores = feedback_by_request(database)
     ledger = schema.ledger
-    query = select(ledger).where(ledger.c.endpoint == "chat", ledger.c.status == 200).order_by(ledger.c.id)
+    query = select(ledger).where(ledger.c.endpoint == "chat").order_by(ledger.c.id)
+    if answered_only:
+        query = query.where(ledger.c.status == 200)
     with database.engine.connect() as connection:
         rows = [dict(row) for row in connection.execute(query).mappings()]
     for row in rows:
