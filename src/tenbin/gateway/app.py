@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from threadpoolctl import threadpool_limits
 
 from tenbin.config import Settings
 from tenbin.engine import Engine
@@ -83,6 +84,9 @@ class Gateway:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                # Routing decisions are tiny matrix products: one BLAS thread keeps them under a millisecond
+                # instead of waking a thread pool per request.
+                threadpool_limits(limits=1, user_api="blas")
                 await asyncio.to_thread(self.guard.warm_up)
                 self._background.append(asyncio.create_task(self.auth.refresh_forever()))
                 await send({"type": "lifespan.startup.complete"})
