@@ -2,11 +2,14 @@
 
     .venv/bin/python bench/guard_bench.py [--shared ../shared/data] [--quick]
 
-Injection quality is reported two ways, both on data the scored model never trained on:
-  * leave-one-family-out: for each family of ../shared/data/guardrails (and our own training files), a model
-    is retrained without that family and scored on it;
+Injection quality is reported on data the scored model never trained on:
+  * leave-one-source-out: for each family of ../shared/data/guardrails (and each of our own files), a model
+    is retrained without it (and without synthetic rows made from it) and scored on it;
+  * leave-one-language-out: Japanese attacks scored by models that never saw a Japanese attack (or any
+    Japanese), English attacks scored by a model that saw only Japanese attacks;
   * held-out sources: the shipped model on benign benchmark prompts and our Japanese set that
     scripts/train_injection.py never uses.
+In-sample numbers are printed last, separately.
 The baseline is a keyword detector ("ignore previous instructions", "system prompt", 無視 ...) run on the
 same rows. Latency: p50/p95 per 1,000 characters (PII) and per 512-token window (injection).
 """
@@ -28,21 +31,34 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from train_injection import DEFAULT_SHARED, Row, build_corpus, fit  # noqa: E402
+from train_injection import (  # noqa: E402
+    DEFAULT_SHARED,
+    Row,
+    build_corpus,
+    calibration_rows,
+    concept_rows,
+    fit_windows,
+)
 
-from tenbin.guard.injection import InjectionModel  # noqa: E402
+from tenbin.guard.injection import InjectionModel, split_windows  # noqa: E402
 from tenbin.guard.pii import detect_pii  # noqa: E402
 
-FAMILIES: dict[str, frozenset[str]] = {
+SHARED_FAMILIES: dict[str, frozenset[str]] = {
     "tensor_trust": frozenset({"tensor_trust/hijacking", "tensor_trust/extraction"}),
     "jailbreakbench": frozenset({"jailbreakbench/JBC", "jailbreakbench/PAIR"}),
     "wildguard": frozenset({"wildguard"}),
     "mitre_frr": frozenset({"mitre_frr"}),
-    # Our own hand-written files leave together with the composed rows built from the same author's phrases.
-    "own/ja_attack": frozenset({"own/ja_attack", "compose/ja_attack"}),
+}
+# Our own files leave together with the composed rows built from the same author's phrases.
+OWN_FAMILIES: dict[str, frozenset[str]] = {
+    "own/ja_attack (+composed)": frozenset({"own/ja_attack", "compose/ja_attack"}),
+    "own/ja_jailbreak": frozenset({"own/ja_jailbreak"}),
     "own/en_attack": frozenset({"own/en_attack"}),
-    "own/en_benign_hard": frozenset({"own/en_benign_hard", "compose/en_benign"}),
-    "own/ja_benign": frozenset({"own/ja_benign", "compose/ja_benign"}),
+    "own/en_jailbreak": frozenset({"own/en_jailbreak"}),
+    "own/en_benign_hard (+composed)": frozenset({"own/en_benign_hard", "compose/en_benign"}),
+    "own/en_benign_roleplay": frozenset({"own/en_benign_roleplay"}),
+    "own/ja_benign (+composed)": frozenset({"own/ja_benign", "compose/ja_benign"}),
+    "own/ja_benign_roleplay": frozenset({"own/ja_benign_roleplay"}),
 }
 
 _KEYWORDS = re.compile(
@@ -51,6 +67,8 @@ _KEYWORDS = re.compile(
     r"無視|システムプロンプト|制限|解除|パスワード|秘密",
     re.IGNORECASE,
 )
+
+Group = tuple[list[Row], list[float], list[float]]
 
 
 def keyword_score(text: str) -> float:
@@ -70,7 +88,7 @@ def fmt(value: float | None) -> str:
     return "  -  " if value is None else f"{100 * value:5.1f}"
 
 
-def print_table(title: str, groups: dict[str, tuple[list[Row], list[float], list[float]]]) -> None:
+def print_table(title: str, groups: dict[str, Group]) -> None:
     print(f"\n### {title}\n")
     print("| set | rows | TPR | FPR | baseline TPR | baseline FPR |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -80,7 +98,7 @@ def print_table(title: str, groups: dict[str, tuple[list[Row], list[float], list
         print(f"| {name} | {len(rows)} | {fmt(tpr)} | {fmt(fpr)} | {fmt(btpr)} | {fmt(bfpr)} |")
 
 
-def balanced(groups: dict[str, tuple[list[Row], list[float], list[float]]], names: Sequence[str]) -> str:
+def balanced(groups: dict[str, Group], names: Sequence[str]) -> str:
     """Balanced accuracy over the union of the named sets (mean of TPR and 1 - FPR)."""
     rows = [r for n in names for r in groups[n][0]]
     scores = [s for n in names for s in groups[n][1]]
@@ -92,27 +110,69 @@ def balanced(groups: dict[str, tuple[list[Row], list[float], list[float]]], name
     return f"{100 * (tpr + 1 - fpr) / 2:.1f}% (baseline {100 * (btpr + 1 - bfpr) / 2:.1f}%)"
 
 
-def leave_one_family_out(
-    shared: Path, families: dict[str, frozenset[str]]
-) -> dict[str, tuple[list[Row], list[float], list[float]]]:
-    groups: dict[str, tuple[list[Row], list[float], list[float]]] = {}
-    full, _ = build_corpus(shared)
+class Retrainer:
+    """Featurises every window of the corpus once, then retrains on any subset of rows (seconds each)."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        self.rows = rows
+        windows: list[Row] = []
+        owner: list[int] = []
+        for index, row in enumerate(rows):
+            for text in split_windows(row.text):
+                windows.append(Row(text, row.label, row.source, row.lang, row.parts))
+                owner.append(index)
+        self.windows = windows
+        self.owner = np.array(owner)
+        self.sparse = concept_rows([w.text for w in windows])
+
+    def model_without(self, left_out: Callable[[Row], bool]) -> InjectionModel:
+        keep = np.flatnonzero([not left_out(self.rows[i]) for i in self.owner])
+        weights, bias = fit_windows(self.sparse.take(keep), [self.windows[i] for i in keep])
+        return InjectionModel(weights=weights, bias=bias, meta={})
+
+    def group(self, model: InjectionModel, test: list[Row]) -> Group:
+        return (test, [model.score(r.text) for r in test], [keyword_score(r.text) for r in test])
+
+
+def leave_one_source_out(retrainer: Retrainer, families: dict[str, frozenset[str]]) -> dict[str, Group]:
+    groups: dict[str, Group] = {}
     for name, sources in families.items():
-        train, _ = build_corpus(shared, exclude_sources=sources)
-        weights, bias = fit(train)
-        model = InjectionModel(weights=weights, bias=bias, meta={})
-        test = [r for r in full if r.source == name or (r.source in sources and "/" not in name)]
-        groups[name] = (test, [model.score(r.text) for r in test], [keyword_score(r.text) for r in test])
-        print(f"  left out {name}: trained on {len(train)} rows", file=sys.stderr)
+        model = retrainer.model_without(lambda r, s=sources: r.comes_from(s))
+        groups[name] = retrainer.group(model, [r for r in retrainer.rows if r.source in sources])
+        print(f"  left out {name}", file=sys.stderr)
     return groups
 
 
-def held_out(shared: Path) -> dict[str, tuple[list[Row], list[float], list[float]]]:
+def _japanese_made(row: Row) -> bool:
+    return row.lang == "ja" or any(part.startswith(("own/ja", "compose/ja")) for part in row.parts)
+
+
+def leave_one_language_out(retrainer: Retrainer, held: list[Row]) -> dict[str, Group]:
+    """Japanese attacks (ours, training and held-out files) scored by models that never saw one, and the
+    English attacks scored by a model that saw only Japanese attacks."""
+    japanese = [
+        r for r in retrainer.rows + held if r.lang == "ja" and r.source.startswith(("own/", "compose/"))
+    ]
+    english_attacks = [
+        r
+        for r in retrainer.rows
+        if r.label == 1 and r.lang == "en" and "/" in r.source and not r.source.startswith("synthetic/")
+    ]
+    no_ja_attack = retrainer.model_without(lambda r: r.label == 1 and _japanese_made(r))
+    no_ja = retrainer.model_without(_japanese_made)
+    no_en_attack = retrainer.model_without(lambda r: r.label == 1 and not _japanese_made(r))
+    return {
+        "Japanese (our sets), no Japanese attack in training": retrainer.group(no_ja_attack, japanese),
+        "Japanese (our sets), no Japanese text in training": retrainer.group(no_ja, japanese),
+        "English attacks, only Japanese attacks in training": retrainer.group(no_en_attack, english_attacks),
+    }
+
+
+def held_out(held: list[Row], calibration: list[Row]) -> dict[str, Group]:
     model = InjectionModel.load()
-    _, held = build_corpus(shared)
-    groups: dict[str, tuple[list[Row], list[float], list[float]]] = {}
-    for source in sorted({r.source for r in held}):
-        rows = [r for r in held if r.source == source]
+    groups: dict[str, Group] = {}
+    for source in sorted({r.source for r in held + calibration}):
+        rows = [r for r in held + calibration if r.source == source]
         groups[source] = (rows, [model.score(r.text) for r in rows], [keyword_score(r.text) for r in rows])
     return groups
 
@@ -133,9 +193,8 @@ def time_per_call(func: Callable[[str], object], texts: Sequence[str], repeat: i
     return samples
 
 
-def latency(shared: Path) -> None:
+def latency(full: list[Row], held: list[Row]) -> None:
     rng = random.Random(7)
-    full, held = build_corpus(shared)
     en = " ".join(r.text for r in full if r.lang == "en")
     ja = "".join(r.text for r in full + held if r.lang == "ja")
     model = InjectionModel.load()
@@ -163,40 +222,44 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
-    parser.add_argument("--quick", action="store_true", help="skip the leave-one-family-out retraining")
+    parser.add_argument("--quick", action="store_true", help="skip the leave-one-out retraining")
     args = parser.parse_args()
     if not (args.shared / "guardrails" / "injection_dev.jsonl.gz").is_file():
         parser.error(f"no guardrails data under {args.shared}")
     np.seterr(over="ignore")
+    train, held = build_corpus(args.shared)
     if not args.quick:
-        lofo = leave_one_family_out(args.shared, FAMILIES)
+        retrainer = Retrainer(train)
+        loso = leave_one_source_out(retrainer, SHARED_FAMILIES | OWN_FAMILIES)
         print_table(
-            "Injection, leave-one-family-out (model retrained without the family it is scored on)", lofo
+            "Injection, leave-one-source-out (model retrained without the source it is scored on)", loso
         )
-        print(
-            "\nBalanced accuracy, shared data families:",
-            balanced(lofo, ["tensor_trust", "jailbreakbench", "wildguard", "mitre_frr"]),
-        )
-    held = held_out(args.shared)
-    print_table("Injection, shipped model on held-out sources (never trained on)", held)
-    print(
-        "\nBalanced accuracy, Japanese held-out:",
-        balanced(held, ["own/heldout_ja_attack", "own/heldout_ja_benign"]),
+        print("\nBalanced accuracy, four shared families pooled:", balanced(loso, list(SHARED_FAMILIES)))
+        lolo = leave_one_language_out(retrainer, held)
+        print_table("Injection, leave-one-language-out", lolo)
+        for name in lolo:
+            print(f"- balanced accuracy, {name}: {balanced(lolo, [name])}")
+    groups = held_out(held, calibration_rows(args.shared))
+    print_table(
+        "Injection, shipped model on sources it never trained on (calib/* placed the threshold)", groups
     )
     print(
-        "Balanced accuracy, Japanese held-out + benign chat:",
-        balanced(
-            held,
-            [
-                "own/heldout_ja_attack",
-                "own/heldout_ja_benign",
-                "heldout/ja_vicuna_qa",
-                "heldout/rakuda",
-                "heldout/jnli",
-            ],
-        ),
+        "\nBalanced accuracy, our Japanese held-out set:",
+        balanced(groups, ["own/heldout_ja_attack", "own/heldout_ja_benign"]),
     )
-    latency(args.shared)
+    in_sample = {
+        name: (
+            rows,
+            [InjectionModel.load().score(r.text) for r in rows],
+            [keyword_score(r.text) for r in rows],
+        )
+        for name, sources in SHARED_FAMILIES.items()
+        for rows in [[r for r in train if r.source in sources]]
+    }
+    print_table(
+        "Injection, shipped model in-sample (rows it trained on; not a generalisation claim)", in_sample
+    )
+    latency(train, held)
 
 
 if __name__ == "__main__":

@@ -30,13 +30,17 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from tenbin.guard.injection import split_windows  # noqa: E402
+from tenbin.guard.features import N_HASH, featurize  # noqa: E402
+from tenbin.guard.injection import InjectionModel, split_windows  # noqa: E402
 from tenbin.guard.trainer import SparseRows, train_logistic  # noqa: E402
 
 GUARD_DATA = Path(__file__).resolve().parent / "guard_data"
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "src" / "tenbin" / "guard" / "data"
 SEED = 20240601
+L2_CONCEPT = 1e-3
+# Benign chat the trainer never sees and the bench never reports: only used to place the threshold.
+MAX_CALIBRATION_FPR = 0.01
 
 # Evaluation-only sources: whole sources (not random rows) so the numbers say how the model does on text
 # whose style it never saw.
@@ -50,6 +54,10 @@ OWN_TRAIN = {
     "own/ja_benign": ("ja_benign.txt", 0, "ja"),
     "own/en_attack": ("en_attack.txt", 1, "en"),
     "own/en_benign_hard": ("en_benign_hard.txt", 0, "en"),
+    "own/en_jailbreak": ("en_attack_jailbreak.txt", 1, "en"),
+    "own/ja_jailbreak": ("ja_attack_jailbreak.txt", 1, "ja"),
+    "own/en_benign_roleplay": ("en_benign_roleplay.txt", 0, "en"),
+    "own/ja_benign_roleplay": ("ja_benign_roleplay.txt", 0, "ja"),
 }
 
 
@@ -59,6 +67,11 @@ class Row:
     label: int
     source: str
     lang: str
+    # Sources a synthetic row was built from, so leaving a source out also drops what was made of it.
+    parts: tuple[str, ...] = ()
+
+    def comes_from(self, sources: frozenset[str]) -> bool:
+        return self.source in sources or any(part in sources for part in self.parts)
 
 
 def read_lines(name: str) -> list[str]:
@@ -263,8 +276,10 @@ def planted_injections(benign: list[Row], attacks: list[Row], count: int, rng: r
         attack = rng.choice(payloads)
         cut = rng.randint(0, len(doc.text))
         text = f"{doc.text[:cut]}\n{attack.text}\n{doc.text[cut:]}"
-        rows.append(Row(text, 1, f"synthetic/planted_{attack.lang}", attack.lang))
-        rows.append(Row(doc.text, 0, f"synthetic/clean_{doc.lang}", doc.lang))
+        rows.append(
+            Row(text, 1, f"synthetic/planted_{attack.lang}", attack.lang, (doc.source, attack.source))
+        )
+        rows.append(Row(doc.text, 0, f"synthetic/clean_{doc.lang}", doc.lang, (doc.source,)))
     return rows
 
 
@@ -273,19 +288,39 @@ def build_corpus(shared: Path, exclude_sources: frozenset[str] = frozenset()) ->
     rng = random.Random(SEED)
     base = guardrail_rows(shared) + own_rows(OWN_TRAIN) + composed_rows(rng)
     bench_train, held = benign_benchmark_rows(shared, rng)
-    rows = [r for r in base + bench_train if r.source not in exclude_sources]
+    rows = base + bench_train
     planted = planted_injections(
         [r for r in rows if r.label == 0 and r.source.startswith(("bench/", "spec/"))],
         [r for r in rows if r.label == 1],
         count=400,
         rng=rng,
     )
-    return rows + planted, held + own_rows(HELD_OUT)
+    train = [r for r in rows + planted if not r.comes_from(exclude_sources)]
+    return train, held + own_rows(HELD_OUT)
+
+
+def calibration_rows(shared: Path) -> list[Row]:
+    """Benign chat-style questions (MMLU test, JMMLU) used only to choose the shipped threshold."""
+    rng = random.Random(SEED + 1)
+    bench = shared / "benchmarks"
+    english = _sample(_mmlu_questions(bench / "mmlu/test"), 400, rng)
+    japanese = _sample(_jmmlu_questions(bench / "jmmlu"), 400, rng)
+    return [Row(t, 0, "calib/mmlu_test", "en") for t in english] + [
+        Row(t, 0, "calib/jmmlu", "ja") for t in japanese
+    ]
+
+
+def _jmmlu_questions(folder: Path) -> Iterator[str]:
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for record in csv.reader(handle):
+                if record:
+                    yield record[0]
 
 
 def expand_windows(rows: list[Row]) -> list[Row]:
     """Train on the same windows the scanner scores."""
-    return [Row(window, r.label, r.source, r.lang) for r in rows for window in split_windows(r.text)]
+    return [Row(window, r.label, r.source, r.lang, r.parts) for r in rows for window in split_windows(r.text)]
 
 
 def sample_weights(rows: list[Row]) -> np.ndarray:
@@ -299,11 +334,31 @@ def sample_weights(rows: list[Row]) -> np.ndarray:
     return raw
 
 
+def concept_rows(texts: list[str]) -> SparseRows:
+    return SparseRows.from_features([featurize(text, ngrams=False) for text in texts])
+
+
+def fit_windows(sparse: SparseRows, windows: list[Row]) -> tuple[np.ndarray, float]:
+    """Concept weights (the n-gram block left out: it did not help held-out sources) and bias."""
+    labels = np.array([r.label for r in windows])
+    weights, bias = train_logistic(sparse, labels, sample_weights(windows), l2_concept=L2_CONCEPT)
+    return weights[N_HASH:], bias
+
+
 def fit(rows: list[Row]) -> tuple[np.ndarray, float]:
     windows = expand_windows(rows)
-    sparse = SparseRows.from_texts([r.text for r in windows])
-    labels = np.array([r.label for r in windows])
-    return train_logistic(sparse, labels, sample_weights(windows))
+    return fit_windows(concept_rows([r.text for r in windows]), windows)
+
+
+def calibrated_bias(weights: np.ndarray, bias: float, calibration: list[Row]) -> tuple[float, float]:
+    """(bias with the threshold folded in, raw threshold): the raw score at which at most
+    MAX_CALIBRATION_FPR of each language's calibration chat is flagged, and never below 0.5."""
+    model = InjectionModel(weights=weights, bias=bias, meta={})
+    threshold = 0.5
+    for lang in sorted({r.lang for r in calibration}):
+        scores = np.array([model.score(r.text) for r in calibration if r.lang == lang])
+        threshold = max(threshold, float(np.quantile(scores, 1 - MAX_CALIBRATION_FPR)) + 1e-6)
+    return bias - float(np.log(threshold / (1 - threshold))), threshold
 
 
 def main() -> None:
@@ -317,12 +372,14 @@ def main() -> None:
         parser.error(f"no guardrails data under {args.shared}")
     started = time.perf_counter()
     train, _ = build_corpus(args.shared)
-    weights, bias = fit(train)
+    weights, raw_bias = fit(train)
+    bias, threshold = calibrated_bias(weights, raw_bias, calibration_rows(args.shared))
     args.out.mkdir(parents=True, exist_ok=True)
-    # float16 halves the file; the scores move by < 1e-3.
-    np.savez_compressed(args.out / "injection.npz", weights=weights.astype(np.float16), bias=np.float32(bias))
+    np.savez_compressed(args.out / "injection.npz", weights=weights.astype(np.float32), bias=np.float32(bias))
     meta = {
-        "kind": "hashed char 1-5 grams + word 1-2 grams, logistic regression",
+        "kind": "bilingual concept features (concepts.py) + pairs + structure, logistic regression",
+        "raw_threshold": round(threshold, 4),
+        "calibration": f"<= {MAX_CALIBRATION_FPR:.0%} flagged on calib/mmlu_test and calib/jmmlu",
         "trained_rows": len(train),
         "sources": dict(sorted(Counter(r.source for r in train).items())),
         "built_by": "scripts/train_injection.py",

@@ -156,7 +156,7 @@ def test_ab_split_feedback_report_and_refit_from_ledger(routed: Routed) -> None:
     rng = random.Random(11)
     for index in range(60):
         prompt = proof_prompt(rng) if index % 2 else translate_prompt(rng)
-        content, headers, request_id = ask(routed, "ab", prompt)
+        content, _headers, request_id = ask(routed, "ab", prompt)
         good = content == "strong-answer" or "Translate" in prompt
         assert post_feedback(routed, {"request_id": request_id, "score": 1.0 if good else 0.0}) == 200
     time.sleep(0.5)

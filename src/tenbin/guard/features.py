@@ -1,32 +1,147 @@
-"""Text -> sparse hashed features for the injection model; shared by the trainer and the scanner.
+"""Text -> sparse features for the injection model; shared by the trainer and the scanner.
 
-Character n-grams (1-5) of the normalised text plus word unigrams and bigrams, hashed into 2**18
-buckets with a fixed multiplicative hash (deterministic across processes, unlike Python's hash()).
-Character n-grams carry Japanese, which has no spaces, and paraphrases of English words.
+Two blocks in one index space:
+  * hashed character 1-5-grams and word 1-2-grams of the normalised text (2**18 buckets, fixed
+    multiplicative hash, deterministic across processes): the style of a text;
+  * concept features after them: which attack concepts of concepts.py occur, which pairs occur near each
+    other (OVERRIDE within a few words of INSTRUCTION), and where in the text (an instruction after a long
+    benign document). These are the same for English and Japanese, so they carry over between languages and
+    to attack families the trainer never saw. The trainer regularises the n-gram block much harder.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from bisect import bisect_left
+from collections import Counter
+from itertools import combinations
 
 import numpy as np
 
+from tenbin.guard.concepts import CONCEPTS, concept_hits
+from tenbin.guard.normalize_text import normalize
+
 HASH_BITS = 18
-N_FEATURES = 1 << HASH_BITS
+N_HASH = 1 << HASH_BITS
 CHAR_ORDERS: tuple[int, ...] = (1, 2, 3, 4, 5)
+NEAR_CHARS = 60
+
+PAIRS: tuple[tuple[str, str], ...] = tuple(combinations(CONCEPTS, 2))
+STRUCTURE: tuple[str, ...] = (
+    "LONG",
+    "SHORT",
+    "LATE_CONTROL",
+    "REPEAT_FLOOD",
+    "SYMBOL_RUN",
+    "ENCODED_BLOB",
+    "DECODED_CONTROL",
+    "ENDS_QUESTION",
+    "MANY_CONCEPTS",
+)
+CONCEPT_NAMES: tuple[str, ...] = (
+    CONCEPTS + tuple(f"{a}~{b}" for a, b in PAIRS) + tuple(f"@{name}" for name in STRUCTURE)
+)
+N_CONCEPT = len(CONCEPT_NAMES)
+N_FEATURES = N_HASH + N_CONCEPT
+
+_PAIR_INDEX = {pair: len(CONCEPTS) + i for i, pair in enumerate(PAIRS)}
+_STRUCT_INDEX = {name: len(CONCEPTS) + len(PAIRS) + i for i, name in enumerate(STRUCTURE)}
+_CONTROL = (
+    "OVERRIDE",
+    "NEW_TASK",
+    "ROLE_ASSIGN",
+    "INDIRECT_ADDRESS",
+    "DELIMITER",
+    "GAME_TOKEN",
+    "REFUSAL_SUPPRESS",
+)
+# Concepts that say nothing on their own (benign chat addresses "you", the AI, fiction, documents all the
+# time); they only count in pairs with another concept.
+CONTEXT_ONLY = frozenset(
+    {"SECOND_PERSON", "AI_ADDRESS", "FICTION_FRAME", "DOCUMENT", "INSTRUCTION", "IMPERATIVE", "ROLE_ASSIGN"}
+)
+_ATTACK = (
+    frozenset(CONCEPTS) - CONTEXT_ONLY - {"QUESTION", "BENIGN_OBJECT", "NEGATED_SELF", "URGENCY", "PRIOR"}
+)
+
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _PRIME = np.uint64(1_000_003)
 _SHIFT = np.uint64(64 - HASH_BITS)
 _WORD = re.compile(r"[a-z0-9_']+|[^\sa-z0-9_'\u3000-\u303f\uff00-\uffef.,!?;:()\"]")
 _DIGIT = re.compile(r"\d")
-_SPACE = re.compile(r"\s+")
+_SYMBOL_RUN = re.compile(r"([^\w\s])\1{4,}")
+_TOKEN = re.compile(r"\S+")
 
 
 def normalize_text(text: str) -> str:
-    """NFKC, lower case, digits folded to 0, runs of whitespace to one space."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return _SPACE.sub(" ", _DIGIT.sub("0", text)).strip()
+    """The text the n-grams see: normalize_text.normalize, decoded blobs appended, digits folded to 0."""
+    norm = normalize(text)
+    return _DIGIT.sub("0", "\n".join((norm.text, *norm.decoded)))
+
+
+def featurize(text: str, ngrams: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique feature indices and their values (n-gram block L2-normalised, concepts 0/1).
+    With ngrams=False only the concept block is computed (what a concept-only model needs)."""
+    norm = normalize(text)
+    if ngrams:
+        ngram_idx, ngram_val = _ngram_features(_DIGIT.sub("0", "\n".join((norm.text, *norm.decoded))))
+    else:
+        ngram_idx, ngram_val = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    concept_idx = np.array(
+        sorted(_concept_features(norm.text, norm.decoded, norm.blob_count)), dtype=np.int64
+    )
+    indices = np.concatenate([ngram_idx, concept_idx + N_HASH])
+    values = np.concatenate([ngram_val, np.ones(len(concept_idx), dtype=np.float32)])
+    return indices, values
+
+
+def _concept_features(text: str, decoded: tuple[str, ...], blob_count: int) -> set[int]:
+    hits = concept_hits("\n".join((text, *decoded)))
+    active = {CONCEPTS.index(name) for name in hits if name not in CONTEXT_ONLY}
+    for a, b in PAIRS:
+        if a in hits and b in hits and _near(hits[a], hits[b]):
+            active.add(_PAIR_INDEX[(a, b)])
+    for name in _structure(text, hits, decoded, blob_count):
+        active.add(_STRUCT_INDEX[name])
+    return active
+
+
+def _near(first: list[int], second: list[int]) -> bool:
+    """Whether some offset of `first` lies within NEAR_CHARS of some offset of `second` (both sorted)."""
+    for x in first:
+        i = bisect_left(second, x - NEAR_CHARS)
+        if i < len(second) and second[i] <= x + NEAR_CHARS:
+            return True
+    return False
+
+
+def _structure(text: str, hits: dict[str, list[int]], decoded: tuple[str, ...], blob_count: int) -> list[str]:
+    found: list[str] = []
+    length = len(text)
+    if length > 600:
+        found.append("LONG")
+    if length < 80:
+        found.append("SHORT")
+    control = [pos for name in _CONTROL for pos in hits.get(name, []) if pos < length]
+    # An instruction that starts only after a long stretch of other text: the shape of an indirect injection.
+    if length > 300 and control and min(control) > 0.35 * length:
+        found.append("LATE_CONTROL")
+    tokens = _TOKEN.findall(text)
+    if len(tokens) >= 30 and Counter(tokens).most_common(1)[0][1] >= 0.3 * len(tokens):
+        found.append("REPEAT_FLOOD")
+    if _SYMBOL_RUN.search(text):
+        found.append("SYMBOL_RUN")
+    if blob_count:
+        found.append("ENCODED_BLOB")
+    if decoded and any(
+        concept_hits(d).keys() & {"OVERRIDE", "REVEAL", "SECRET", "INSTRUCTION", "HARM"} for d in decoded
+    ):
+        found.append("DECODED_CONTROL")
+    if text.rstrip().endswith(("?", "？")):
+        found.append("ENDS_QUESTION")
+    if len(hits.keys() & _ATTACK) >= 4:
+        found.append("MANY_CONCEPTS")
+    return found
 
 
 def _bucket(hashes: np.ndarray) -> np.ndarray:
@@ -43,9 +158,8 @@ def _ngram_hashes(codes: np.ndarray, order: int, salt: int) -> np.ndarray:
     return acc
 
 
-def featurize(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique bucket indices and their L2-normalised log-count weights."""
-    norm = normalize_text(text)
+def _ngram_features(norm: str) -> tuple[np.ndarray, np.ndarray]:
+    norm = norm.strip()
     if not norm:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
     padded = f" {norm} "

@@ -1,7 +1,9 @@
 """Prompt-injection and jailbreak scoring with the shipped linear model (numpy, no pickle).
 
-The model is a logistic regression over hashed features (see features.py), trained by
+The model is a logistic regression over the bilingual concept features of features.py (the hashed n-gram
+block is not used by the shipped model: it did not help on held-out sources), trained by
 scripts/train_injection.py and stored as data/injection.npz (weights) + data/injection.json (metadata).
+The bias already includes the chosen operating point, so a score of 0.5 is the shipped threshold.
 Long inputs are scanned in overlapping windows; the score is the maximum over windows, so an
 injection buried in a long document is not diluted by the benign text around it.
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tenbin.guard.features import N_FEATURES, featurize
+from tenbin.guard.features import N_CONCEPT, N_HASH, featurize
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODEL_WEIGHTS = DATA_DIR / "injection.npz"
@@ -44,18 +46,19 @@ class InjectionModel:
         with np.load(weights_path, allow_pickle=False) as archive:
             weights = archive["weights"].astype(np.float32)
             bias = float(archive["bias"])
-        if weights.shape != (N_FEATURES,):
+        if weights.shape != (N_CONCEPT,):
             raise ModelNotFoundError(
-                f"injection model at {weights_path} has shape {weights.shape}, expected ({N_FEATURES},)"
+                f"injection model at {weights_path} has shape {weights.shape}, expected ({N_CONCEPT},); "
+                "the lexicon changed since it was built: run `python scripts/train_injection.py`"
             )
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         return cls(weights=weights, bias=bias, meta=meta)
 
     def score_window(self, text: str) -> float:
-        indices, values = featurize(text)
+        indices, values = featurize(text, ngrams=False)
         if len(indices) == 0:
             return _sigmoid(self.bias)
-        return _sigmoid(float(self.weights[indices] @ values) + self.bias)
+        return _sigmoid(float(self.weights[indices - N_HASH] @ values) + self.bias)
 
     def score(self, text: str) -> float:
         """Maximum window score over the whole text."""
@@ -71,7 +74,7 @@ def split_windows(text: str, window: int = WINDOW_CHARS, stride: int = STRIDE_CH
 
 
 def _sigmoid(value: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-value)))
+    return float(1.0 / (1.0 + np.exp(-min(max(value, -30.0), 30.0))))
 
 
 _LOCK = threading.Lock()

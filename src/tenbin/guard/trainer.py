@@ -1,7 +1,9 @@
-"""Weighted L2-regularised logistic regression on hashed sparse features, in numpy.
+"""Weighted logistic regression on the sparse injection features, in numpy.
 
 Used by scripts/train_injection.py to build the shipped model and by bench/guard_bench.py to retrain
-with one source family held out. Full-batch Adam: the corpus is a few thousand rows.
+with one source or language held out. The n-gram block and the concept block get separate L2 strengths:
+the n-grams are held on a short leash so the concept features, which transfer across languages and attack
+families, carry the decision. Full-batch Adam: the corpus is a few thousand rows.
 """
 
 from __future__ import annotations
@@ -11,56 +13,88 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tenbin.guard.features import N_FEATURES, featurize
+from tenbin.guard.features import N_FEATURES, N_HASH, featurize
 
 
 @dataclass(frozen=True)
 class SparseRows:
-    """Rows of (index, value) pairs flattened, with the row id of every pair."""
+    """CSR rows: the features of row i are indices/values[indptr[i]:indptr[i+1]]."""
 
+    indptr: np.ndarray
     indices: np.ndarray
     values: np.ndarray
-    row_of: np.ndarray
-    n_rows: int
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def row_of(self) -> np.ndarray:
+        return np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
 
     @classmethod
     def from_texts(cls, texts: Sequence[str]) -> SparseRows:
-        features = [featurize(text) for text in texts]
+        return cls.from_features([featurize(text) for text in texts])
+
+    @classmethod
+    def from_features(cls, features: Sequence[tuple[np.ndarray, np.ndarray]]) -> SparseRows:
         lengths = np.array([len(idx) for idx, _ in features], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        if not features:
+            return cls(indptr, np.empty(0, np.int64), np.empty(0, np.float32))
         return cls(
-            indices=np.concatenate([idx for idx, _ in features]) if features else np.empty(0, np.int64),
-            values=np.concatenate([val for _, val in features]) if features else np.empty(0, np.float32),
-            row_of=np.repeat(np.arange(len(features)), lengths),
-            n_rows=len(features),
+            indptr,
+            np.concatenate([idx for idx, _ in features]).astype(np.int64),
+            np.concatenate([val for _, val in features]).astype(np.float32),
         )
 
+    def take(self, rows: np.ndarray) -> SparseRows:
+        """The given rows, in order."""
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        lengths = ends - starts
+        flat = (
+            np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)]) if len(rows) else []
+        )
+        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        return SparseRows(indptr, self.indices[flat], self.values[flat])
+
+    def concepts_only(self) -> SparseRows:
+        """The same rows without the n-gram block (for measuring what the concepts alone do)."""
+        keep = self.indices >= N_HASH
+        counts = np.bincount(self.row_of[keep], minlength=self.n_rows)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return SparseRows(indptr, self.indices[keep], self.values[keep])
+
     def logits(self, weights: np.ndarray, bias: float) -> np.ndarray:
-        sums = np.bincount(self.row_of, weights=weights[self.indices] * self.values, minlength=self.n_rows)
-        return sums + bias
+        products = weights[self.indices] * self.values
+        return np.bincount(self.row_of, weights=products, minlength=self.n_rows) + bias
 
 
 def train_logistic(
     rows: SparseRows,
     labels: np.ndarray,
     sample_weights: np.ndarray,
-    l2: float = 1e-4,
-    epochs: int = 250,
+    l2_ngram: float = 3e-3,
+    l2_concept: float = 1e-4,
+    epochs: int = 200,
     learning_rate: float = 0.05,
 ) -> tuple[np.ndarray, float]:
-    """Weights and bias minimising weighted log-loss + l2/2 * |w|^2 (weights normalised to mean 1)."""
+    """Weights and bias minimising weighted log-loss + per-block L2 (sample weights normalised to mean 1)."""
     y = labels.astype(np.float64)
     sw = sample_weights.astype(np.float64) / sample_weights.mean()
+    l2 = np.full(N_FEATURES, l2_ngram)
+    l2[N_HASH:] = l2_concept
+    row_of = rows.row_of
     w = np.zeros(N_FEATURES, dtype=np.float64)
     b = 0.0
     m_w, v_w = np.zeros_like(w), np.zeros_like(w)
     m_b = v_b = 0.0
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     for step in range(1, epochs + 1):
-        p = 1.0 / (1.0 + np.exp(-rows.logits(w, b)))
+        z = np.bincount(row_of, weights=w[rows.indices] * rows.values, minlength=rows.n_rows) + b
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         err = sw * (p - y) / rows.n_rows
-        grad_w = (
-            np.bincount(rows.indices, weights=err[rows.row_of] * rows.values, minlength=N_FEATURES) + l2 * w
-        )
+        grad_w = np.bincount(rows.indices, weights=err[row_of] * rows.values, minlength=N_FEATURES) + l2 * w
         grad_b = float(err.sum())
         m_w = beta1 * m_w + (1 - beta1) * grad_w
         v_w = beta2 * v_w + (1 - beta2) * grad_w**2
@@ -73,4 +107,5 @@ def train_logistic(
 
 
 def predict(rows: SparseRows, weights: np.ndarray, bias: float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-rows.logits(weights.astype(np.float64), bias)))
+    z = rows.logits(weights.astype(np.float64), bias)
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
