@@ -52,9 +52,8 @@ class SparseRows:
         """The given rows, in order."""
         starts, ends = self.indptr[rows], self.indptr[rows + 1]
         lengths = ends - starts
-        flat = (
-            np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)]) if len(rows) else []
-        )
+        pieces = [np.arange(s, e) for s, e in zip(starts, ends, strict=True)]
+        flat = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.int64)
         indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         return SparseRows(indptr, self.indices[flat], self.values[flat])
 

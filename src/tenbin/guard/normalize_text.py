@@ -1,0 +1,109 @@
+"""Undo the cheap disguises attackers put on text before the injection model looks at it.
+
+NFKC (full-width, ligatures, circled letters), case-fold, drop zero-width and control characters,
+join spaced-out letters ("i g n o r e", "無 視"), map leet-speak inside words ("1gn0r3" -> "ignore"),
+and decode long base64 / hex blobs so the decoded text is scanned too.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs"})
+_KEEP_CONTROL = frozenset("\n\t")
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
+_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,}(?![0-9A-Fa-f])")
+# Four or more single letters separated by one space, dot, dash, underscore or asterisk.
+_SPACED_LATIN = re.compile(r"(?<![a-z])(?:[a-z][ .\-_*]){3,}[a-z](?![a-z])")
+_SPACED_CJK = re.compile(r"(?:[\u3040-\u30ff\u4e00-\u9fff][ 　]){2,}[\u3040-\u30ff\u4e00-\u9fff]")
+_SPACE = re.compile(r"[ \t\u3000]+")
+_LEET_WORD = re.compile(r"[a-z0-9@$]*[a-z][a-z0-9@$]*")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_INSIDE = re.compile(r"[a-z][0-9@$]+[a-z]")
+_MAX_DECODED = 4
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """`text` is what the features see; `decoded` holds the plain text found inside encoded blobs."""
+
+    text: str
+    decoded: tuple[str, ...]
+    blob_count: int
+
+
+def normalize(text: str) -> NormalizedText:
+    cleaned = _strip_invisible(unicodedata.normalize("NFKC", text))
+    decoded, blobs = _decode_blobs(cleaned)
+    # The blob itself is noise to the n-grams; its decoded text is scanned separately.
+    cleaned = _HEX.sub(" 〔blob〕 ", _BASE64.sub(" 〔blob〕 ", cleaned))
+    return NormalizedText(text=_unmask(cleaned), decoded=tuple(_unmask(d) for d in decoded), blob_count=blobs)
+
+
+def _strip_invisible(text: str) -> str:
+    return "".join(
+        ch for ch in text if ch in _KEEP_CONTROL or unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+    )
+
+
+def _unmask(text: str) -> str:
+    text = text.casefold()
+    text = _SPACED_LATIN.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)
+    text = _SPACED_CJK.sub(lambda m: re.sub(r"[ 　]", "", m.group(0)), text)
+    text = _LEET_WORD.sub(_deleet, text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def _deleet(match: re.Match[str]) -> str:
+    word = match.group(0)
+    # Only a symbol between letters counts as leet: "h4ck3r" is mapped, "gpt4" and "1st" stay.
+    letters = sum(ch.isalpha() for ch in word)
+    if letters < 2 or not _LEET_INSIDE.search(word) or len(word) - letters > letters:
+        return word
+    return word.translate(_LEET)
+
+
+def _decode_blobs(text: str) -> tuple[list[str], int]:
+    decoded: list[str] = []
+    blobs = 0
+    for match in _BASE64.finditer(text):
+        blobs += 1
+        plain = _printable(_try_base64(match.group(0)))
+        if plain and len(decoded) < _MAX_DECODED:
+            decoded.append(plain)
+    for match in _HEX.finditer(text):
+        blobs += 1
+        try:
+            raw = bytes.fromhex(re.sub(r"[ :]", "", match.group(0)))
+        except ValueError:
+            continue
+        plain = _printable(raw)
+        if plain and len(decoded) < _MAX_DECODED:
+            decoded.append(plain)
+    return decoded, blobs
+
+
+def _try_base64(blob: str) -> bytes:
+    try:
+        return base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _printable(raw: bytes) -> str:
+    """The decoded text if it reads as text (mostly printable UTF-8 with letters), else ''."""
+    if len(raw) < 8:
+        return ""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
+    printable = sum(ch.isprintable() or ch in "\n\t" for ch in text)
+    letters = sum(ch.isalpha() for ch in text)
+    if printable < 0.95 * len(text) or letters < 0.5 * len(text.replace(" ", "")):
+        return ""
+    return text
