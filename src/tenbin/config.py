@@ -70,7 +70,7 @@ class LimitsConfig(Strict):
     tpm: int | None = Field(None, gt=0, description="Default tokens per minute for each key.")
 
 
-POLICIES = ("quality_target", "budget", "lambda")
+_POLICY_PATTERN = "^(quality_target|budget|lambda|cascade|ensemble)$"
 
 
 class RouteVariant(Strict):
@@ -79,7 +79,7 @@ class RouteVariant(Strict):
     weight: float = Field(1.0, gt=0, description="Share of the route's traffic (weights are normalised).")
     name: str | None = Field(None, description="Label in the ledger and the A/B report; default A, B, C ...")
     model: str | None = Field(None, description="Send this variant's traffic to one fixed model.")
-    policy: str | None = Field(None, pattern="^(quality_target|budget|lambda)$", description="Routing policy.")
+    policy: str | None = Field(None, pattern=_POLICY_PATTERN, description="Routing policy.")
     target: float | None = Field(None, ge=0, le=1, description="quality_target: the quality to reach.")
     budget: float | None = Field(None, ge=0, description="budget: average USD per request.")
     lam: float | None = Field(None, ge=0, alias="lambda", description="lambda: quality points per USD.")
@@ -91,11 +91,15 @@ class RouteConfig(Strict):
     name: str = Field(description="The virtual model name clients send, e.g. tenbin/auto.")
     models: list[str] | None = Field(None, description="Candidate models; default every configured chat model.")
     router: str | None = Field(None, description="Router artifact (tenbin route fit); default router.artifact.")
-    policy: str = Field("quality_target", pattern="^(quality_target|budget|lambda)$", description="Routing policy.")
+    policy: str = Field("quality_target", pattern=_POLICY_PATTERN, description="Routing policy.")
     target: float | None = Field(None, ge=0, le=1, description="quality_target: the quality to reach.")
     budget: float | None = Field(None, ge=0, description="budget: average USD per request.")
     lam: float | None = Field(None, ge=0, alias="lambda", description="lambda: quality points per USD.")
     split: list[RouteVariant] = Field(default_factory=list, description="A/B variants; empty: one variant.")
+    verifier: str | None = Field(None, description="cascade: model that scores each answer 0-10 before accepting.")
+    accept_score: float = Field(7.0, ge=0, le=10, description="cascade: the verifier score that accepts an answer.")
+    judge: str | None = Field(None, description="ensemble: model that picks the best answer instead of a vote.")
+    ensemble_size: int = Field(3, ge=2, le=8, description="ensemble: how many models answer.")
 
 
 class RouterSettings(Strict):
@@ -128,6 +132,10 @@ class Settings(Strict):
             for model in route.models or []:
                 if model not in names:
                     raise ValueError(f"routes.{index}.models: unknown model {model!r}")
+            for key in ("verifier", "judge"):
+                helper = getattr(route, key)
+                if helper is not None and helper not in names:
+                    raise ValueError(f"routes.{index}.{key}: unknown model {helper!r}")
             for number, variant in enumerate(route.split):
                 if variant.model is not None and variant.model not in names:
                     raise ValueError(f"routes.{index}.split.{number}.model: unknown model {variant.model!r}")

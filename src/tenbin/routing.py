@@ -17,6 +17,7 @@ from tenbin.errors import ConfigError, InvalidRequest
 from tenbin.tokens import message_text
 
 ROUTER_PROMPT_CHARS = 8000
+MULTI_MODEL_POLICIES = frozenset({"cascade", "ensemble"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,14 @@ class RouteDecision:
     predicted_quality: float | None
     expected_cost_usd: float | None
     reason: str
+    plan: tuple[str, ...] = ()
+    predicted: dict[str, float] = field(default_factory=dict)
+    target: float | None = None
+
+    @property
+    def runs_plan(self) -> bool:
+        """Cascades and ensembles call several models for one request."""
+        return self.policy in MULTI_MODEL_POLICIES and len(self.plan) > 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +47,7 @@ class RouteDecision:
             "predicted_quality": self.predicted_quality,
             "expected_cost_usd": self.expected_cost_usd,
             "reason": self.reason,
+            "plan": list(self.plan),
         }
 
     def header(self) -> str:
@@ -46,6 +56,8 @@ class RouteDecision:
             parts.append(f"predicted_quality={self.predicted_quality:.3f}")
         if self.expected_cost_usd is not None:
             parts.append(f"expected_cost_usd={self.expected_cost_usd:.8f}")
+        if self.runs_plan:
+            parts.append(f"plan={'>'.join(self.plan) if self.policy == 'cascade' else '+'.join(self.plan)}")
         return "; ".join(parts)
 
 
@@ -66,6 +78,8 @@ class _Route:
     candidates: list[str]
     router: Any | None  # tenbin.router.Router, imported only when a route has an artifact
     variants: list[_Variant]
+    config: RouteConfig
+    prices: dict[str, float]
     cumulative: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -132,6 +146,11 @@ class RouteTable:
         chat_models = list(dict.fromkeys(m.name for m in settings.models if m.kind == "chat"))
         self.rng = rng or random.Random()
         cache: dict[str, Any] = {}
+        # Without a router, cascades go cheapest first by list price.
+        prices = {
+            m.name: (m.price.input_per_mtok + m.price.output_per_mtok) if m.price else float("inf")
+            for m in settings.models
+        }
         configs = list(settings.routes)
         if not any(route.name == settings.router.default_route for route in configs):
             configs.append(RouteConfig(name=settings.router.default_route))
@@ -143,6 +162,8 @@ class RouteTable:
                 candidates=list(config.models or chat_models),
                 router=_load_router(artifact, cache) if artifact else None,
                 variants=_variants(config),
+                config=config,
+                prices=prices,
             )
 
     def names(self) -> list[str]:
@@ -153,6 +174,9 @@ class RouteTable:
 
     def candidates(self, name: str) -> list[str]:
         return self._routes[name].candidates
+
+    def config(self, name: str) -> RouteConfig:
+        return self._routes[name].config
 
     def decide(self, name: str, body: dict[str, Any], allowed: set[str] | None = None) -> RouteDecision:
         """Pick the model for this request; ``allowed`` narrows the choice to what the caller's key may use."""
@@ -167,13 +191,29 @@ class RouteTable:
         usable = [m for m in candidates if router is not None and m in router.models]
         if router is None or not usable:
             why = "no trained router configured" if router is None else "the router knows none of the candidates"
-            return RouteDecision(name, variant.name, candidates[0], variant.policy, None, None, f"{why}; first candidate")
+            plan = self._plan_without_router(route, variant.policy, candidates)
+            return RouteDecision(
+                name, variant.name, plan[0], variant.policy, None, None, f"{why}; first candidate", tuple(plan),
+                {}, variant.target,
+            )
         decision = router.decide(
             routing_prompt(body), policy=variant.policy, target=variant.target, budget=variant.budget,
             lam=variant.lam, allowed=usable,
         )
         cost = decision.expected_cost_usd.get(decision.model)
+        plan = list(decision.plan or [decision.model])
+        if variant.policy == "ensemble":
+            plan = plan[: route.config.ensemble_size]
+        target = variant.target if variant.target is not None else router.default_target
         return RouteDecision(
             name, variant.name, decision.model, variant.policy, decision.predicted.get(decision.model), cost,
-            decision.reason,
+            decision.reason, tuple(plan), dict(decision.predicted), target,
         )
+
+    @staticmethod
+    def _plan_without_router(route: _Route, policy: str, candidates: list[str]) -> list[str]:
+        if policy == "cascade":
+            return sorted(candidates, key=lambda model: route.prices.get(model, float("inf")))
+        if policy == "ensemble":
+            return candidates[: route.config.ensemble_size]
+        return candidates[:1]

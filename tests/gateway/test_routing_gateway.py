@@ -55,6 +55,7 @@ models:
 router: {{artifact: {router}}}
 routes:
   - {{name: tenbin/auto, policy: quality_target, target: 0.9}}
+  - {{name: frugal, policy: cascade, target: 0.9}}
   - name: ab
     split:
       - {{name: control, weight: 1, model: cheap}}
@@ -114,6 +115,15 @@ def test_auto_route_sends_each_prompt_to_the_model_it_needs(routed: Routed) -> N
     decision = route_header(headers)
     assert decision["policy"] == "quality_target" and float(decision["predicted_quality"]) > 0.5
     assert float(decision["expected_cost_usd"]) > 0
+
+
+def test_cascade_escalates_only_where_the_cheap_model_is_not_trusted(routed: Routed) -> None:
+    rng = random.Random(123)
+    content, headers, _ = ask(routed, "frugal", translate_prompt(rng))
+    assert content == "cheap-answer" and route_header(headers)["model"] == "cheap"  # plan of one: trusted
+    content, headers, _ = ask(routed, "frugal", proof_prompt(rng))
+    decision = route_header(headers)
+    assert content == "strong-answer" and decision["plan"] == "cheap>strong" and decision["answered_by"] == "strong"
 
 
 def test_routes_are_listed_as_models(routed: Routed) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from tenbin import plans
 from tenbin.engine import CallInfo
 from tenbin.errors import TenbinError
 from tenbin.gateway.context import RequestContext
@@ -56,7 +57,7 @@ def settle(gateway: Gateway, context: RequestContext, info: CallInfo, status: in
         usage_estimated=info.usage_estimated,
         cost_usd=info.cost_usd,
         ttft_ms=info.ttft_s * 1000 if info.ttft_s is not None else None,
-        route=context.route.as_dict() if context.route is not None else None,
+        route=_route_record(context),
         guard=context.guard.ledger() if context.guard is not None else None,
         **fields,
     )
@@ -90,7 +91,7 @@ async def handle_chat(gateway: Gateway, context: RequestContext, receive: Receiv
         return
     info = CallInfo()
     try:
-        response, info = await gateway.engine.chat(body, info)
+        response, info = await _complete(gateway, context, body, info)
     except TenbinError as error:
         settle(gateway, context, info, error.status, error_type=error.code or error.error_type)
         error.recorded = True
@@ -110,6 +111,48 @@ async def handle_chat(gateway: Gateway, context: RequestContext, receive: Receiv
     settle(gateway, context, info, 200, response_body=stored)
 
 
+def _route_record(context: RequestContext) -> dict[str, Any] | None:
+    if context.route is None:
+        return None
+    record = context.route.as_dict()
+    if context.plan is not None:
+        record["trace"] = context.plan.as_dict()
+    return record
+
+
+async def _complete(
+    gateway: Gateway, context: RequestContext, body: dict[str, Any], info: CallInfo
+) -> tuple[dict[str, Any], CallInfo]:
+    """One model's answer, or the answer of the cascade or ensemble the route chose."""
+    decision = context.route
+    if decision is None or not decision.runs_plan:
+        return await gateway.engine.chat(body, info)
+    assert gateway.routes is not None
+    route = gateway.routes.config(decision.route)
+    if decision.policy == "cascade":
+        target = decision.target if decision.target is not None else 0.0
+        response, total, trace = await plans.run_cascade(
+            gateway.engine, body, list(decision.plan), decision.predicted, target, route.verifier, route.accept_score
+        )
+    else:
+        response, total, trace = await plans.run_ensemble(gateway.engine, body, list(decision.plan), route.judge)
+    context.plan = trace
+    context.response_headers["x-tenbin-route"] = decision.header() + f"; answered_by={trace.chosen}"
+    return response, total
+
+
+async def _plan_chunks(
+    gateway: Gateway, context: RequestContext, body: dict[str, Any], info: CallInfo
+) -> AsyncIterator[dict[str, Any]]:
+    """A plan's answer replayed as a stream: a cascade or ensemble must see answers before it can send one."""
+    response, total = await _complete(gateway, context, {**body, "stream": False}, info)
+    for name in ("deployment", "input_tokens", "output_tokens", "usage_estimated", "cost_usd", "latency_s"):
+        setattr(info, name, getattr(total, name))
+    info.ttft_s = total.latency_s
+    for chunk in plans.completion_as_chunks(response):
+        yield chunk
+
+
 def _body_text(gateway: Gateway, payload: Any) -> str | None:
     if not gateway.store_bodies:
         return None
@@ -119,7 +162,10 @@ def _body_text(gateway: Gateway, payload: Any) -> str | None:
 async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any], receive: Receive, send: Send) -> None:
     info = CallInfo()
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    chunks: AsyncIterator[dict[str, Any]] = gateway.engine.stream(body, info)
+    plan = context.route is not None and context.route.runs_plan
+    chunks: AsyncIterator[dict[str, Any]] = (
+        _plan_chunks(gateway, context, body, info) if plan else gateway.engine.stream(body, info)
+    )
     try:
         first = await anext(chunks)
     except StopAsyncIteration:

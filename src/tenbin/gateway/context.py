@@ -9,6 +9,7 @@ from typing import Any
 
 from tenbin.gateway.auth import Principal
 from tenbin.gateway.guarding import GuardedExchange
+from tenbin.plans import PlanTrace
 from tenbin.routing import RouteDecision
 from tenbin.store.ledger import LedgerRow
 
@@ -29,6 +30,7 @@ class RequestContext:
     response_headers: dict[str, str] = field(default_factory=dict)
     route: RouteDecision | None = None
     guard: GuardedExchange | None = None
+    plan: PlanTrace | None = None
 
     def __post_init__(self) -> None:
         self.response_headers["x-request-id"] = self.request_id
