@@ -38,8 +38,10 @@ def test_ledger_writer_flushes_every_row_in_batches(tmp_path: Path) -> None:
     writer = LedgerWriter(database, flush_interval_s=0.05, batch_size=100)
     for index in range(1_050):
         writer.record(LedgerRow(request_id=f"r{index}", ts=time.time(), endpoint="chat", status=200, key_name="k",
-                                model="m", input_tokens=2, output_tokens=3, cost_usd=0.5))
+                                model="m", input_tokens=2, output_tokens=3, cost_usd=0.5,
+                                guard={"verdicts": [{"kind": "pii", "flagged": True}]}))
     writer.close()
+    assert recent(database, 1)[0]["guard"] == {"verdicts": [{"kind": "pii", "flagged": True}]}
     rows = usage_summary(database)
     assert rows == [{"key_name": "k", "model": "m", "requests": 1_050, "input_tokens": 2_100, "output_tokens": 3_150,
                      "cost_usd": pytest.approx(525.0), "errors": 0}]
@@ -69,8 +71,27 @@ def test_the_same_store_on_postgresql() -> None:
     writer = LedgerWriter(database, flush_interval_s=0.05)
     for index in range(20):
         writer.record(LedgerRow(request_id=f"pg{index}", ts=time.time(), endpoint="chat", status=200, key_name="pg-test",
-                                model="m", input_tokens=1, output_tokens=1, cost_usd=0.25))
+                                model="m", input_tokens=1, output_tokens=1, cost_usd=0.25, usage_estimated=True,
+                                route={"model": "m", "predicted_quality": 0.5}))
     writer.close()
+    newest = recent(database, 1, key_name="pg-test")[0]
+    assert newest["route"] == {"model": "m", "predicted_quality": 0.5} and newest["usage_estimated"] is True
     summary = [row for row in usage_summary(database) if row["key_name"] == "pg-test"]
     assert summary[0]["requests"] == 20 and summary[0]["cost_usd"] == pytest.approx(5.0)
     assert Database(url).migrate() == []
+
+
+def test_rows_survive_a_database_outage(tmp_path: Path) -> None:
+    """While the database cannot be written the rows wait in memory; they land once it is back."""
+    path = tmp_path / "outage.db"
+    database = Database(f"sqlite:///{path}")
+    writer = LedgerWriter(database, flush_interval_s=0.05)
+    with database.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE tenbin_ledger RENAME TO tenbin_ledger_away"))
+    for index in range(30):
+        writer.record(LedgerRow(request_id=f"o{index}", ts=time.time(), endpoint="chat", status=200, key_name="o"))
+    time.sleep(0.3)
+    with database.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE tenbin_ledger_away RENAME TO tenbin_ledger"))
+    writer.close()
+    assert usage_summary(database)[0]["requests"] == 30

@@ -52,14 +52,19 @@ def fit(
 ) -> None:
     """Train a router on outcomes of any number of models and datasets, with or without costs."""
     outcomes = list(outcomes or [])
-    if from_ledger:
-        outcomes.append(ledger_outcomes_file(config))
+    ledger_file = ledger_outcomes_file(config) if from_ledger else None
+    if ledger_file is not None:
+        outcomes.append(ledger_file)
     if not outcomes:
         raise _fail(RouterError("give outcomes files, --from-ledger, or both"))
     try:
         if folds < 2:
             raise RouterError("--folds must be at least 2")
-        table = load_outcomes(outcomes)
+        try:
+            table = load_outcomes(outcomes)
+        finally:
+            if ledger_file is not None:
+                ledger_file.unlink(missing_ok=True)
         cfg = FitConfig(folds=folds, seed=seed)
         with _progress(cfg.steps(), "fitting") as tick:
             router = fit_router(table, cfg, progress=tick)

@@ -6,9 +6,10 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
+import orjson
 from sqlalchemy import case, func, select
 
 from tenbin.store import schema
@@ -41,14 +42,26 @@ class LedgerRow:
     response_body: str | None = None
 
 
+_FIELDS = tuple(field.name for field in fields(LedgerRow))
+_JSON_FIELDS = frozenset({"route", "guard"})
+#: Rows kept for a retry while the database is unreachable; beyond this the oldest are dropped (and logged).
+MAX_BACKLOG = 200_000
+
+
 class LedgerWriter:
-    """Never blocks the caller: ``record`` is a queue put; a thread flushes every interval or batch."""
+    """Never blocks the caller: ``record`` is a queue put. A thread wakes once per interval, drains the queue
+    and writes it in batches with one pre-compiled INSERT (no per-row ORM work, no wake-up per row)."""
 
     def __init__(self, database: Database, flush_interval_s: float = 0.5, batch_size: int = 500) -> None:
         self.database = database
         self.flush_interval_s = flush_interval_s
         self.batch_size = batch_size
-        self._queue: queue.SimpleQueue[LedgerRow | None] = queue.SimpleQueue()
+        compiled = schema.ledger.insert().compile(dialect=database.engine.dialect, column_keys=list(_FIELDS))
+        self._sql = str(compiled)
+        self._order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        self._queue: queue.SimpleQueue[LedgerRow] = queue.SimpleQueue()
+        self._backlog: list[LedgerRow] = []
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tenbin-ledger", daemon=True)
         self._thread.start()
 
@@ -57,36 +70,58 @@ class LedgerWriter:
 
     def close(self) -> None:
         """Write everything still queued, then stop."""
-        self._queue.put(None)
+        self._stop.set()
         self._thread.join(timeout=30)
 
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            batch: list[LedgerRow] = []
-            deadline = time.monotonic() + self.flush_interval_s
-            while len(batch) < self.batch_size:
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
-            if batch:
-                self._write(batch)
+    def _drain(self) -> list[LedgerRow]:
+        batch, self._backlog = self._backlog, []
+        while True:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                return batch
 
-    def _write(self, batch: list[LedgerRow]) -> None:
-        for attempt in range(5):
+    def _run(self) -> None:
+        while True:
+            stopping = self._stop.wait(self.flush_interval_s)
+            batch = self._drain()
+            for start in range(0, len(batch), self.batch_size):
+                chunk = batch[start : start + self.batch_size]
+                if not self._write(chunk, attempts=5 if stopping else 1):
+                    self._keep(batch[start:])
+                    break
+            if stopping:
+                if self._backlog:
+                    log.error("ledger could not write %d rows before shutdown", len(self._backlog))
+                return
+
+    def _keep(self, rows: list[LedgerRow]) -> None:
+        self._backlog = rows + self._backlog
+        if len(self._backlog) > MAX_BACKLOG:
+            dropped = len(self._backlog) - MAX_BACKLOG
+            self._backlog = self._backlog[dropped:]
+            log.error("ledger backlog full: dropped the %d oldest rows", dropped)
+
+    def _params(self, row: LedgerRow) -> tuple[Any, ...] | dict[str, Any]:
+        values = {name: getattr(row, name) for name in _FIELDS}
+        for name in _JSON_FIELDS:
+            if values[name] is not None:
+                values[name] = orjson.dumps(values[name]).decode()
+        if self._order is not None:
+            return tuple(values[name] for name in self._order)
+        return values
+
+    def _write(self, batch: list[LedgerRow], attempts: int) -> bool:
+        for attempt in range(attempts):
             try:
                 with self.database.engine.begin() as connection:
-                    connection.execute(schema.ledger.insert(), [asdict(row) for row in batch])
-                return
-            except Exception:  # the database may be busy or briefly gone; rows must not be lost silently
+                    connection.exec_driver_sql(self._sql, [self._params(row) for row in batch])  # type: ignore[arg-type]
+                return True
+            except Exception:  # busy or unreachable database: keep the rows and try again next interval
                 log.exception("ledger write failed (attempt %d), %d rows waiting", attempt + 1, len(batch))
-                time.sleep(0.2 * (attempt + 1))
-        log.error("ledger dropped %d rows after repeated failures", len(batch))
+                if attempt + 1 < attempts:
+                    time.sleep(0.2 * (attempt + 1))
+        return False
 
 
 def recent(database: Database, limit: int = 20, key_name: str | None = None) -> list[dict[str, Any]]:
