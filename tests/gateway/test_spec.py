@@ -96,3 +96,16 @@ def test_models_match_spec(gateway: RunningGateway) -> None:
 def test_the_validator_rejects_a_broken_response() -> None:
     with pytest.raises(AssertionError):
         validate("CreateChatCompletionResponse", {"id": "x", "object": "chat.completion", "created": 1, "model": "m"})
+
+
+def test_what_the_openai_provider_sends_upstream_matches_the_request_schema(gateway: RunningGateway) -> None:
+    request(gateway, "/v1/chat/completions", {
+        "model": "fast", "stream": True, "stream_options": {"include_usage": True}, "max_completion_tokens": 20,
+        "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": [
+            {"type": "text", "text": "画像"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}],
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
+        "response_format": {"type": "json_object"}, "seed": 3, "temperature": 0.2,
+    })
+    sent = gateway.fake.requests[-1]
+    assert sent["model"] == "echo" and sent["stream_options"] == {"include_usage": True}
+    validate("CreateChatCompletionRequest", sent)
