@@ -59,6 +59,8 @@ OWN_FAMILIES: dict[str, frozenset[str]] = {
     "own/en_benign_roleplay": frozenset({"own/en_benign_roleplay"}),
     "own/ja_benign (+composed)": frozenset({"own/ja_benign", "compose/ja_benign"}),
     "own/ja_benign_roleplay": frozenset({"own/ja_benign_roleplay"}),
+    "own/en_benign_framed": frozenset({"own/en_benign_framed"}),
+    "own/ja_benign_framed": frozenset({"own/ja_benign_framed"}),
 }
 
 _KEYWORDS = re.compile(

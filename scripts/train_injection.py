@@ -58,6 +58,8 @@ OWN_TRAIN = {
     "own/ja_jailbreak": ("ja_attack_jailbreak.txt", 1, "ja"),
     "own/en_benign_roleplay": ("en_benign_roleplay.txt", 0, "en"),
     "own/ja_benign_roleplay": ("ja_benign_roleplay.txt", 0, "ja"),
+    "own/en_benign_framed": ("en_benign_framed.txt", 0, "en"),
+    "own/ja_benign_framed": ("ja_benign_framed.txt", 0, "ja"),
 }
 
 

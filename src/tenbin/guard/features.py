@@ -26,7 +26,6 @@ N_HASH = 1 << HASH_BITS
 CHAR_ORDERS: tuple[int, ...] = (1, 2, 3, 4, 5)
 NEAR_CHARS = 60
 
-PAIRS: tuple[tuple[str, str], ...] = tuple(combinations(CONCEPTS, 2))
 STRUCTURE: tuple[str, ...] = (
     "LONG",
     "SHORT",
@@ -37,15 +36,10 @@ STRUCTURE: tuple[str, ...] = (
     "DECODED_CONTROL",
     "ENDS_QUESTION",
     "MANY_CONCEPTS",
+    "FRAME_AND_HARM",
+    "HARM_REQUEST",
+    "FRAME_AND_HARM_REQUEST",
 )
-CONCEPT_NAMES: tuple[str, ...] = (
-    CONCEPTS + tuple(f"{a}~{b}" for a, b in PAIRS) + tuple(f"@{name}" for name in STRUCTURE)
-)
-N_CONCEPT = len(CONCEPT_NAMES)
-N_FEATURES = N_HASH + N_CONCEPT
-
-_PAIR_INDEX = {pair: len(CONCEPTS) + i for i, pair in enumerate(PAIRS)}
-_STRUCT_INDEX = {name: len(CONCEPTS) + len(PAIRS) + i for i, name in enumerate(STRUCTURE)}
 _CONTROL = (
     "OVERRIDE",
     "NEW_TASK",
@@ -58,11 +52,38 @@ _CONTROL = (
 # Concepts that say nothing on their own (benign chat addresses "you", the AI, fiction, documents all the
 # time); they only count in pairs with another concept.
 CONTEXT_ONLY = frozenset(
-    {"SECOND_PERSON", "AI_ADDRESS", "FICTION_FRAME", "DOCUMENT", "INSTRUCTION", "IMPERATIVE", "ROLE_ASSIGN"}
+    {
+        "SECOND_PERSON",
+        "AI_ADDRESS",
+        "FICTION_FRAME",
+        "DOCUMENT",
+        "INSTRUCTION",
+        "IMPERATIVE",
+        "ROLE_ASSIGN",
+        "HARM_REQUEST",
+    }
+)
+# Who is addressed and how it is framed, with nothing asked against the rules: a pair of these alone ("you" in
+# a story, a question about a document) is ordinary chat, and weighting it made role-play requests look like
+# jailbreaks on held-out sets.
+_FRAME_CONTEXT = (CONTEXT_ONLY - {"HARM_REQUEST"}) | {"QUESTION", "BENIGN_OBJECT"}
+PAIRS: tuple[tuple[str, str], ...] = tuple(
+    (a, b) for a, b in combinations(CONCEPTS, 2) if not (a in _FRAME_CONTEXT and b in _FRAME_CONTEXT)
 )
 _ATTACK = (
     frozenset(CONCEPTS) - CONTEXT_ONLY - {"QUESTION", "BENIGN_OBJECT", "NEGATED_SELF", "URGENCY", "PRIOR"}
 )
+CONCEPT_NAMES: tuple[str, ...] = (
+    CONCEPTS + tuple(f"{a}~{b}" for a, b in PAIRS) + tuple(f"@{name}" for name in STRUCTURE)
+)
+N_CONCEPT = len(CONCEPT_NAMES)
+N_FEATURES = N_HASH + N_CONCEPT
+
+_PAIR_INDEX = {pair: len(CONCEPTS) + i for i, pair in enumerate(PAIRS)}
+_STRUCT_INDEX = {name: len(CONCEPTS) + len(PAIRS) + i for i, name in enumerate(STRUCTURE)}
+
+# Framing (role-play, fiction, persona) is harmless alone; next to a harmful goal it is a jailbreak's wrapper.
+_FRAMING = ("FICTION_FRAME", "ROLE_ASSIGN")
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _PRIME = np.uint64(1_000_003)
@@ -141,6 +162,14 @@ def _structure(text: str, hits: dict[str, list[int]], decoded: tuple[str, ...], 
         found.append("ENDS_QUESTION")
     if len(hits.keys() & _ATTACK) >= 4:
         found.append("MANY_CONCEPTS")
+    framed = any(name in hits for name in _FRAMING)
+    harm_request = "HARM" in hits and "HARM_REQUEST" in hits and _near(hits["HARM"], hits["HARM_REQUEST"])
+    if framed and "HARM" in hits:
+        found.append("FRAME_AND_HARM")
+    if harm_request:
+        found.append("HARM_REQUEST")
+    if framed and harm_request:
+        found.append("FRAME_AND_HARM_REQUEST")
     return found
 
 
