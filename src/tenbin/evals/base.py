@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,3 +142,20 @@ def find_data_file(path: Path, candidates: Sequence[str], suite: str) -> Path:
                 return path / rel
         raise EvalError(f"suite {suite!r}: none of {', '.join(candidates)} found under {path}")
     raise EvalError(f"suite {suite!r}: data path {path} does not exist")
+
+
+def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line; bad lines are errors naming file and line."""
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
+            if not isinstance(row, dict):
+                raise EvalError(f"{path}:{lineno}: expected a JSON object")
+            rows.append((lineno, row))
+    return rows

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any, ClassVar
 
 from tenbin.evals.base import EvalError, ScoreContext, Scored, Suite
@@ -25,22 +23,6 @@ async def judge_once(
     judge_prompt = JudgePrompt(**prompt)
     text = await ctx.judge(judge_prompt.render(**fields))
     return parse_verdict(text, *scale), text, judge_prompt.version
-
-
-def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
-            if not isinstance(row, dict):
-                raise EvalError(f"{path}:{lineno}: expected a JSON object")
-            rows.append((lineno, row))
-    return rows
 
 
 class JudgedSuite(Suite):

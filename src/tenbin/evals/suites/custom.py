@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from tenbin.evals.base import Answer, EvalError, Item, ScoreContext, Scored, Suite
+from tenbin.evals.base import Answer, EvalError, Item, ScoreContext, Scored, Suite, read_jsonl
 from tenbin.evals.judge import RUBRIC
 from tenbin.evals.scorers import SCORERS, check_target
-from tenbin.evals.suites._judged import prompt_meta, read_jsonl
+from tenbin.evals.suites._judged import prompt_meta
 from tenbin.evals.suites.rubric import messages_from_input
 
 

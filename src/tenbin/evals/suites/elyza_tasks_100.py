@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tenbin.evals.base import Answer, EvalError, Item, ScoreContext, Scored, user_messages
+from tenbin.evals.base import Answer, EvalError, Item, ScoreContext, Scored, read_jsonl, user_messages
 from tenbin.evals.judge import load_pinned_text_prompt
-from tenbin.evals.suites._judged import JudgedSuite, judge_once, prompt_meta, read_jsonl
+from tenbin.evals.suites._judged import JudgedSuite, judge_once, prompt_meta
 
 
 class ElyzaTasks100(JudgedSuite):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from tenbin.evals.base import EvalError, Item
+from tenbin.evals.base import EvalError, Item, read_jsonl
 from tenbin.evals.suites._math import MathSuite
 
 
@@ -19,17 +18,11 @@ class GSM8K(MathSuite):
 
     def load(self, path: Path) -> list[Item]:
         items = []
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                    items.append(
-                        self.make_item(str(lineno - 1), row["question"], target_from_solution(row["answer"]))
-                    )
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise EvalError(f"{path}:{lineno}: not a GSM8K row {{question, answer}}: {exc}") from None
+        for lineno, row in read_jsonl(path):
+            try:
+                items.append(self.make_item(str(lineno - 1), row["question"], target_from_solution(row["answer"])))
+            except (KeyError, TypeError) as exc:
+                raise EvalError(f"{path}:{lineno}: not a GSM8K row {{question, answer}}: {exc}") from None
         return items
 
     def load_hub(self) -> list[Item]:

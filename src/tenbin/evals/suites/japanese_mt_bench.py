@@ -16,10 +16,11 @@ from tenbin.evals.base import (
     Item,
     ScoreContext,
     Scored,
+    read_jsonl,
     user_messages,
 )
 from tenbin.evals.judge import MULTI_TURN_JA, load_pinned_jsonl_prompt
-from tenbin.evals.suites._judged import JudgedSuite, judge_once, prompt_meta, read_jsonl
+from tenbin.evals.suites._judged import JudgedSuite, judge_once, prompt_meta
 
 NEEDS_REFERENCE = ("math", "reasoning", "coding")
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import ClassVar
 
-from tenbin.evals.base import EvalError, Item
+from tenbin.evals.base import EvalError, Item, read_jsonl
 from tenbin.evals.suites._choice import ChoiceSuite
 
 
@@ -22,16 +21,10 @@ class JCommonsenseQA(ChoiceSuite):
 
     def load(self, path: Path) -> list[Item]:
         items = []
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                    choices = [row[f"choice{i}"] for i in range(5)]
-                    items.append(
-                        self.make_item(str(row["q_id"]), row["question"], choices, str(row["label"]))
-                    )
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise EvalError(f"{path}:{lineno}: not a JCommonsenseQA row: {exc}") from None
+        for lineno, row in read_jsonl(path):
+            try:
+                choices = [row[f"choice{i}"] for i in range(5)]
+                items.append(self.make_item(str(row["q_id"]), row["question"], choices, str(row["label"])))
+            except (KeyError, TypeError) as exc:
+                raise EvalError(f"{path}:{lineno}: not a JCommonsenseQA row: {exc}") from None
         return items

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tenbin.evals.base import Answer, EvalError, Item, ScoreContext, Scored
+from tenbin.evals.base import Answer, EvalError, Item, ScoreContext, Scored, read_jsonl
 from tenbin.evals.judge import RUBRIC
-from tenbin.evals.suites._judged import JudgedSuite, judge_once, prompt_meta, read_jsonl
+from tenbin.evals.suites._judged import JudgedSuite, judge_once, prompt_meta
 
 
 def messages_from_input(value: Any, where: str) -> list[dict[str, Any]]:
