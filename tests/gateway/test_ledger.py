@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
 
 import openai
 
@@ -72,3 +74,20 @@ def test_logs_and_usage_commands(gateway: RunningGateway) -> None:
     assert logs.returncode == 0 and "fast" in logs.stdout and "team" in logs.stdout
     usage = gateway.cli("usage")
     assert usage.returncode == 0 and "team" in usage.stdout and "total cost" in usage.stdout
+
+
+def test_metrics_in_prometheus_format(gateway: RunningGateway) -> None:
+    client = openai.OpenAI(base_url=f"{gateway.base_url}/v1", api_key=MASTER_KEY, max_retries=0)
+    client.chat.completions.create(model="fast", messages=[{"role": "user", "content": "m"}])
+    request = urllib.request.Request(f"{gateway.base_url}/metrics", headers={"authorization": f"Bearer {MASTER_KEY}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+        assert response.headers["content-type"].startswith("text/plain")
+    assert 'tenbin_requests_total{endpoint="chat",model="fast",status="200"}' in text
+    assert 'tenbin_tokens_total{model="fast",direction="input"}' in text
+    assert 'tenbin_request_duration_seconds_bucket{model="fast",le="+Inf"}' in text
+    try:
+        urllib.request.urlopen(f"{gateway.base_url}/metrics", timeout=10)
+        raise AssertionError("metrics must need a key")
+    except urllib.error.HTTPError as error:
+        assert error.code == 401

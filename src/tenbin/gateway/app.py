@@ -21,6 +21,7 @@ from tenbin.gateway.guarding import GuardPolicy
 from tenbin.gateway.limits import RedisLimiter, build_limiter
 from tenbin.gateway.responses import send_error
 from tenbin.gateway.validation import parse_json_body
+from tenbin.observe import Metrics
 from tenbin.routing import RouteTable
 from tenbin.store.db import Database
 from tenbin.store.keys import KeyStore
@@ -43,6 +44,7 @@ ROUTES: dict[tuple[str, str], tuple[str, Handler, bool]] = {
     ("GET", "/models"): ("models", endpoints.handle_models, True),
     ("POST", "/v1/feedback"): ("feedback", endpoints.handle_feedback, True),
     ("GET", "/health"): ("health", endpoints.handle_health, False),
+    ("GET", "/metrics"): ("metrics", endpoints.handle_metrics, True),
 }
 PATHS = {path for _, path in ROUTES}
 DRAIN_FACTOR = 16
@@ -70,6 +72,7 @@ class Gateway:
             LedgerWriter(database, ledger.flush_interval_s, ledger.batch_size) if database and ledger.enabled else None
         )
         self.store_bodies = ledger.store_bodies
+        self.metrics = Metrics()
         self.max_body_bytes = settings.server.max_body_bytes
         self._background: list[asyncio.Task[None]] = []
 
@@ -160,11 +163,20 @@ class Gateway:
         return body
 
     def record(self, context: RequestContext, status: int, **fields: Any) -> None:
-        if self.ledger is None or context.endpoint == "health":
+        if context.endpoint in ("health", "metrics"):
             return
         row = context.ledger_row(status)
         for name, value in fields.items():
             setattr(row, name, value)
+        self.metrics.record(
+            row.endpoint, row.model, status, row.latency_ms / 1000 if row.latency_ms is not None else None,
+            row.ttft_ms / 1000 if row.ttft_ms is not None else None, row.input_tokens, row.output_tokens, row.cost_usd,
+        )
+        if context.guard is not None:
+            for verdict in context.guard.verdicts:
+                self.metrics.record_guard(verdict.kind, "flagged" if verdict.flagged else "passed")
+        if self.ledger is None:
+            return
         if self.store_bodies and context.body is not None and row.request_body is None:
             row.request_body = orjson.dumps(context.body).decode()
         self.ledger.record(row)

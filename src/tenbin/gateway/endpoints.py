@@ -10,7 +10,7 @@ from tenbin.engine import CallInfo
 from tenbin.errors import InvalidRequest, TenbinError
 from tenbin.gateway.chat import admit, settle
 from tenbin.gateway.context import RequestContext
-from tenbin.gateway.responses import send_json
+from tenbin.gateway.responses import encode_headers, send_json
 from tenbin.gateway.validation import validate_embeddings
 from tenbin.store.feedback import add_feedback
 
@@ -44,6 +44,14 @@ async def handle_models(gateway: Gateway, context: RequestContext, receive: Rece
 
 async def handle_health(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
     await send_json(send, 200, {"status": "ok", "models": len(gateway.engine.model_names())}, context.response_headers)
+
+
+async def handle_metrics(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
+    """Prometheus text format; needs a key like every other endpoint (the numbers reveal traffic and spend)."""
+    body = gateway.metrics.render().encode()
+    headers = [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8"), *encode_headers(context.response_headers)]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def handle_embeddings(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
