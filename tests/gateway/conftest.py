@@ -66,6 +66,7 @@ providers:
     base_url: http://127.0.0.1:{dead_port}/v1
     connect_timeout_s: 1
   mock: {{type: mock}}
+  dribble: {{type: mock, options: {{chunk_delay_s: 0.2}}}}
 models:
   - name: fast
     provider: upstream1
@@ -112,6 +113,9 @@ models:
     price: {{input_per_mtok: 0.02}}
   - name: mock
     provider: mock
+    model: mock
+  - name: dribble
+    provider: dribble
     model: mock
 server:
   max_body_bytes: 100000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import time
 import urllib.error
 import urllib.request
@@ -91,3 +93,18 @@ def test_metrics_in_prometheus_format(gateway: RunningGateway) -> None:
         raise AssertionError("metrics must need a key")
     except urllib.error.HTTPError as error:
         assert error.code == 401
+
+
+def test_a_client_that_hangs_up_mid_stream_is_recorded_as_499(gateway: RunningGateway) -> None:
+    host, port = gateway.base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    body = json.dumps({"model": "dribble", "stream": True, "messages": [{"role": "user", "content": "long " * 30}]})
+    connection.request("POST", "/v1/chat/completions", body=body,
+                       headers={"authorization": f"Bearer {MASTER_KEY}", "content-type": "application/json"})
+    response = connection.getresponse()
+    request_id = response.getheader("x-request-id")
+    assert response.status == 200 and response.readline().startswith(b"data: ")
+    connection.close()  # hang up while the model is still producing (one chunk per 0.2 s)
+    row = rows_for(gateway, request_id, wait_s=10)
+    assert row["status"] == 499 and row["error_type"] == "client_closed_request"
+    assert row["latency_ms"] < 5_000  # the gateway stopped instead of streaming into the void
