@@ -161,7 +161,6 @@ def _body_text(gateway: Gateway, payload: Any) -> str | None:
 
 async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any], receive: Receive, send: Send) -> None:
     info = CallInfo()
-    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     plan = context.route is not None and context.route.runs_plan
     chunks: AsyncIterator[dict[str, Any]] = (
         _plan_chunks(gateway, context, body, info) if plan else gateway.engine.stream(body, info)
@@ -170,54 +169,29 @@ async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any
         first = await anext(chunks)
     except StopAsyncIteration:
         first = None
-    except TenbinError as error:
+    except TenbinError as error:  # nothing sent yet: the client gets a proper HTTP error status
         settle(gateway, context, info, error.status, error_type=error.code or error.error_type)
         error.recorded = True
         raise
-
     await start_sse(send, context.response_headers)
+    relay = _Relay(send, body, info, context.guard.stream() if context.guard is not None else None)
     status, error_type = 200, None
-    saw_usage = False
-    template: dict[str, Any] = {}
     this_task = asyncio.current_task()
     disconnected = asyncio.Event()
 
     async def watch_disconnect() -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                disconnected.set()
-                if this_task is not None:
-                    this_task.cancel()
-                return
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        disconnected.set()
+        if this_task is not None:
+            this_task.cancel()
 
     watcher = asyncio.create_task(watch_disconnect())
-    guarded = context.guard.stream() if context.guard is not None else None
     try:
-        chunk = first
-        while chunk is not None:
-            template = chunk
-            if not chunk.get("choices") and chunk.get("usage"):
-                saw_usage = True
-                if guarded is not None:
-                    await _send_leftovers(send, guarded, template)
-                if include_usage:
-                    await send({"type": "http.response.body", "body": sse_event(chunk), "more_body": True})
-            else:
-                if guarded is not None:
-                    chunk = guarded.chunk(chunk)
-                await send({"type": "http.response.body", "body": sse_event(chunk), "more_body": True})
-            chunk = await anext(chunks, None)
-        if guarded is not None:
-            await _send_leftovers(send, guarded, template)
-            guarded.finish()
-        if include_usage and not saw_usage and info.input_tokens is not None:
-            await send({"type": "http.response.body", "body": sse_event(_usage_chunk(template, body, info)), "more_body": True})
-        await send({"type": "http.response.body", "body": SSE_DONE, "more_body": False})
-    except TenbinError as error:
+        await relay.run(first, chunks)
+    except TenbinError as error:  # the stream had begun: the error travels as an SSE event
         status, error_type = error.status, error.code or error.error_type
-        await send({"type": "http.response.body", "body": sse_event(error.to_dict()), "more_body": True})
-        await send({"type": "http.response.body", "body": SSE_DONE, "more_body": False})
+        await relay.fail(error)
     except asyncio.CancelledError:
         if not disconnected.is_set():
             raise
@@ -227,23 +201,65 @@ async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await watcher
         with contextlib.suppress(Exception):
-            await chunks.aclose()  # type: ignore[attr-defined]
+            await chunks.aclose()  # type: ignore[attr-defined]  # stops the upstream when the client left
         if status == CLIENT_CLOSED and this_task is not None:
             this_task.uncancel()
         settle(gateway, context, info, status, error_type=error_type)
 
 
-async def _send_leftovers(send: Send, guarded: GuardedStream, template: dict[str, Any]) -> None:
-    """Text the restorer still held (a stream that ended without a finish reason), as one last chunk."""
-    for index, text in guarded.leftovers().items():
-        chunk = {
-            "id": template.get("id", "chatcmpl-tenbin"),
-            "object": "chat.completion.chunk",
-            "created": template.get("created", 0),
-            "model": template.get("model"),
-            "choices": [{"index": index, "delta": {"content": text}, "finish_reason": None, "logprobs": None}],
-        }
-        await send({"type": "http.response.body", "body": sse_event(chunk), "more_body": True})
+class _Relay:
+    """Sends chunks as server-sent events: restores guarded text, and sends the usage chunk only when asked."""
+
+    def __init__(self, send: Send, body: dict[str, Any], info: CallInfo, guarded: GuardedStream | None) -> None:
+        self.send = send
+        self.body = body
+        self.info = info
+        self.guarded = guarded
+        self.include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        self.template: dict[str, Any] = {}
+
+    async def event(self, payload: dict[str, Any]) -> None:
+        await self.send({"type": "http.response.body", "body": sse_event(payload), "more_body": True})
+
+    async def done(self) -> None:
+        await self.send({"type": "http.response.body", "body": SSE_DONE, "more_body": False})
+
+    async def run(self, first: dict[str, Any] | None, chunks: AsyncIterator[dict[str, Any]]) -> None:
+        saw_usage = False
+        chunk = first
+        while chunk is not None:
+            self.template = chunk
+            if not chunk.get("choices") and chunk.get("usage"):
+                saw_usage = True
+                await self.leftovers()
+                if self.include_usage:
+                    await self.event(chunk)
+            else:
+                await self.event(self.guarded.chunk(chunk) if self.guarded is not None else chunk)
+            chunk = await anext(chunks, None)
+        await self.leftovers()
+        if self.guarded is not None:
+            self.guarded.finish()
+        if self.include_usage and not saw_usage and self.info.input_tokens is not None:
+            await self.event(_usage_chunk(self.template, self.body, self.info))
+        await self.done()
+
+    async def fail(self, error: TenbinError) -> None:
+        await self.event(error.to_dict())
+        await self.done()
+
+    async def leftovers(self) -> None:
+        """Text the restorer still held (a stream that ended without a finish reason), as one last chunk."""
+        if self.guarded is None:
+            return
+        for index, text in self.guarded.leftovers().items():
+            await self.event({
+                "id": self.template.get("id", "chatcmpl-tenbin"),
+                "object": "chat.completion.chunk",
+                "created": self.template.get("created", 0),
+                "model": self.template.get("model"),
+                "choices": [{"index": index, "delta": {"content": text}, "finish_reason": None, "logprobs": None}],
+            })
 
 
 def _usage_chunk(template: dict[str, Any], body: dict[str, Any], info: CallInfo) -> dict[str, Any]:
