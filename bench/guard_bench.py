@@ -5,6 +5,9 @@
 Injection quality is reported on data the scored model never trained on:
   * leave-one-source-out: for each family of ../shared/data/guardrails (and each of our own files), a model
     is retrained without it (and without synthetic rows made from it) and scored on it;
+  * round-4 families (indirect injections in tool results / web pages / e-mails, extraction, carriers,
+    obfuscation, fake turns, virtualisation, authority, emotional manipulation, benign twins, benign long
+    documents): each left out in English and Japanese at once, reported per language;
   * leave-one-language-out: Japanese attacks scored by models that never saw a Japanese attack (or any
     Japanese), English attacks scored by a model that saw only Japanese attacks;
   * held-out sources: the shipped model on benign benchmark prompts and our Japanese set that
@@ -33,6 +36,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from train_injection import (  # noqa: E402
     DEFAULT_SHARED,
+    NEW_FAMILIES,
     Row,
     build_corpus,
     calibration_rows,
@@ -61,6 +65,12 @@ OWN_FAMILIES: dict[str, frozenset[str]] = {
     "own/ja_benign_roleplay": frozenset({"own/ja_benign_roleplay"}),
     "own/en_benign_framed": frozenset({"own/en_benign_framed"}),
     "own/ja_benign_framed": frozenset({"own/ja_benign_framed"}),
+}
+
+# Round-4 families missing from the shared dev file: each left out in English and Japanese at once, so the
+# row says how the model does on a family it never saw in either language.
+UNSEEN_FAMILIES: dict[str, frozenset[str]] = {
+    f"new/{family}": frozenset({f"own/en_{family}", f"own/ja_{family}"}) for family in NEW_FAMILIES
 }
 
 _KEYWORDS = re.compile(
@@ -143,6 +153,21 @@ def leave_one_source_out(retrainer: Retrainer, families: dict[str, frozenset[str
         groups[name] = retrainer.group(model, [r for r in retrainer.rows if r.source in sources])
         print(f"  left out {name}", file=sys.stderr)
     return groups
+
+
+def by_language(groups: dict[str, Group]) -> dict[str, Group]:
+    """Each group split into its English and Japanese rows (same scores)."""
+    split: dict[str, Group] = {}
+    for name, (rows, scores, base) in groups.items():
+        for lang in ("en", "ja"):
+            keep = [i for i, r in enumerate(rows) if r.lang == lang]
+            if keep:
+                split[f"{name} / {lang}"] = (
+                    [rows[i] for i in keep],
+                    [scores[i] for i in keep],
+                    [base[i] for i in keep],
+                )
+    return split
 
 
 def _japanese_made(row: Row) -> bool:
@@ -237,6 +262,14 @@ def main() -> None:
             "Injection, leave-one-source-out (model retrained without the source it is scored on)", loso
         )
         print("\nBalanced accuracy, four shared families pooled:", balanced(loso, list(SHARED_FAMILIES)))
+        unseen = leave_one_source_out(retrainer, UNSEEN_FAMILIES)
+        print_table(
+            "Injection, round-4 families left out one at a time (English and Japanese together)",
+            by_language(unseen),
+        )
+        attacks = [n for n in UNSEEN_FAMILIES if NEW_FAMILIES[n.removeprefix("new/")] == 1]
+        benign = [n for n in UNSEEN_FAMILIES if NEW_FAMILIES[n.removeprefix("new/")] == 0]
+        print("\nBalanced accuracy, round-4 families pooled:", balanced(unseen, attacks + benign))
         lolo = leave_one_language_out(retrainer, held)
         print_table("Injection, leave-one-language-out", lolo)
         for name in lolo:

@@ -61,6 +61,29 @@ OWN_TRAIN = {
     "own/en_benign_framed": ("en_benign_framed.txt", 0, "en"),
     "own/ja_benign_framed": ("ja_benign_framed.txt", 0, "ja"),
 }
+# Round 4: attack families missing from the shared dev file, and their benign twins, one file per family and
+# language (guard_data/{lang}_{family}.txt), so the bench can leave each family out in both languages at once.
+NEW_FAMILIES = {
+    "indirect_tool": 1,
+    "indirect_web": 1,
+    "indirect_mail": 1,
+    "extraction": 1,
+    "carrier": 1,
+    "obfuscation": 1,
+    "fake_turn": 1,
+    "virtualisation": 1,
+    "authority": 1,
+    "emotional": 1,
+    "benign_twins": 0,
+    "benign_docs": 0,
+}
+OWN_TRAIN.update(
+    {
+        f"own/{lang}_{family}": (f"{lang}_{family}.txt", label, lang)
+        for family, label in NEW_FAMILIES.items()
+        for lang in ("en", "ja")
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -268,7 +291,7 @@ def composed_rows(rng: random.Random, per_group: int = 300) -> list[Row]:
 
 def planted_injections(benign: list[Row], attacks: list[Row], count: int, rng: random.Random) -> list[Row]:
     """Indirect injections: an attack planted inside a benign document, paired with the clean document."""
-    documents = [r for r in benign if 150 <= len(r.text) <= 700]
+    documents = [r for r in benign if 150 <= len(r.text) <= 1500]
     payloads = [r for r in attacks if 15 <= len(r.text) <= 250]
     if not documents or not payloads:
         return []
@@ -292,7 +315,12 @@ def build_corpus(shared: Path, exclude_sources: frozenset[str] = frozenset()) ->
     bench_train, held = benign_benchmark_rows(shared, rng)
     rows = base + bench_train
     planted = planted_injections(
-        [r for r in rows if r.label == 0 and r.source.startswith(("bench/", "spec/"))],
+        [
+            r
+            for r in rows
+            if r.label == 0
+            and r.source.startswith(("bench/", "spec/", "own/en_benign_docs", "own/ja_benign_docs"))
+        ],
         [r for r in rows if r.label == 1],
         count=400,
         rng=rng,

@@ -39,6 +39,8 @@ STRUCTURE: tuple[str, ...] = (
     "FRAME_AND_HARM",
     "HARM_REQUEST",
     "FRAME_AND_HARM_REQUEST",
+    "DIALOGUE_TURNS",
+    "MARKDOWN_EXFIL",
 )
 _CONTROL = (
     "OVERRIDE",
@@ -48,6 +50,11 @@ _CONTROL = (
     "DELIMITER",
     "GAME_TOKEN",
     "REFUSAL_SUPPRESS",
+    "THIRD_PARTY_AI",
+    "PROCESS_HOOK",
+    "CONCEAL",
+    "EXECUTE_PAYLOAD",
+    "FAKE_TURN",
 )
 # Concepts that say nothing on their own (benign chat addresses "you", the AI, fiction, documents all the
 # time); they only count in pairs with another concept.
@@ -61,6 +68,7 @@ CONTEXT_ONLY = frozenset(
         "IMPERATIVE",
         "ROLE_ASSIGN",
         "HARM_REQUEST",
+        "EMOTIONAL",
     }
 )
 # Who is addressed and how it is framed, with nothing asked against the rules: a pair of these alone ("you" in
@@ -71,7 +79,18 @@ PAIRS: tuple[tuple[str, str], ...] = tuple(
     (a, b) for a, b in combinations(CONCEPTS, 2) if not (a in _FRAME_CONTEXT and b in _FRAME_CONTEXT)
 )
 _ATTACK = (
-    frozenset(CONCEPTS) - CONTEXT_ONLY - {"QUESTION", "BENIGN_OBJECT", "NEGATED_SELF", "URGENCY", "PRIOR"}
+    frozenset(CONCEPTS)
+    - CONTEXT_ONLY
+    - {
+        "QUESTION",
+        "BENIGN_OBJECT",
+        "NEGATED_SELF",
+        "URGENCY",
+        "PRIOR",
+        "DISCUSSION",
+        "HUMAN_AUDIENCE",
+        "REPORTED",
+    }
 )
 CONCEPT_NAMES: tuple[str, ...] = (
     CONCEPTS + tuple(f"{a}~{b}" for a, b in PAIRS) + tuple(f"@{name}" for name in STRUCTURE)
@@ -83,7 +102,7 @@ _PAIR_INDEX = {pair: len(CONCEPTS) + i for i, pair in enumerate(PAIRS)}
 _STRUCT_INDEX = {name: len(CONCEPTS) + len(PAIRS) + i for i, name in enumerate(STRUCTURE)}
 
 # Framing (role-play, fiction, persona) is harmless alone; next to a harmful goal it is a jailbreak's wrapper.
-_FRAMING = ("FICTION_FRAME", "ROLE_ASSIGN")
+_FRAMING = ("FICTION_FRAME", "ROLE_ASSIGN", "EMOTIONAL")
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _PRIME = np.uint64(1_000_003)
@@ -92,6 +111,12 @@ _WORD = re.compile(r"[a-z0-9_']+|[^\sa-z0-9_'\u3000-\u303f\uff00-\uffef.,!?;:()\
 _DIGIT = re.compile(r"\d")
 _SYMBOL_RUN = re.compile(r"([^\w\s])\1{4,}")
 _TOKEN = re.compile(r"\S+")
+# "User:" / "Q:" / "アシスタント：" at a line start: a written-out dialogue (many-shot, fake completions).
+_TURN = re.compile(r"(?:^|\n)\s*(?:user|human|assistant|ai|q|a|ユーザー|アシスタント)\s*[:：]")
+# A markdown image or link whose URL carries a query string to be filled with the user's data.
+_MARKDOWN_EXFIL = re.compile(
+    r"!?\[[^\]\n]{0,80}\]\(\s*https?://[^)\s]*\?[^)\s]*(?:[{<]|%7b|insert|history|conversation|chat|email|user|会話)"
+)
 
 
 def normalize_text(text: str) -> str:
@@ -162,6 +187,10 @@ def _structure(text: str, hits: dict[str, list[int]], decoded: tuple[str, ...], 
         found.append("ENDS_QUESTION")
     if len(hits.keys() & _ATTACK) >= 4:
         found.append("MANY_CONCEPTS")
+    if len(_TURN.findall(text)) >= 3:
+        found.append("DIALOGUE_TURNS")
+    if _MARKDOWN_EXFIL.search(text):
+        found.append("MARKDOWN_EXFIL")
     framed = any(name in hits for name in _FRAMING)
     harm_request = "HARM" in hits and "HARM_REQUEST" in hits and _near(hits["HARM"], hits["HARM_REQUEST"])
     if framed and "HARM" in hits:

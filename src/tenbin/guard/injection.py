@@ -24,7 +24,8 @@ MODEL_WEIGHTS = DATA_DIR / "injection.npz"
 MODEL_META = DATA_DIR / "injection.json"
 
 WINDOW_CHARS = 1000
-STRIDE_CHARS = 750
+# Windows overlap by half, so any passage of up to 500 characters lies whole inside one window.
+STRIDE_CHARS = 500
 
 
 class ModelNotFoundError(RuntimeError):

@@ -1,14 +1,18 @@
 """Undo the cheap disguises attackers put on text before the injection model looks at it.
 
 NFKC (full-width, ligatures, circled letters), case-fold, drop zero-width and control characters,
-join spaced-out letters ("i g n o r e", "無 視"), map leet-speak inside words ("1gn0r3" -> "ignore"),
-and decode long base64 / hex blobs so the decoded text is scanned too.
+map Cyrillic/Greek look-alike letters inside Latin words ("Іgnоrе" -> "ignore"), join spaced-out letters
+("i g n o r e", "無 視"), map leet-speak inside words ("1gn0r3" -> "ignore"), and decode long base64 / hex
+blobs so the decoded text is scanned too. When the text itself says it is rot13 or written backwards, the
+decoded / reversed text is scanned as well, and short quoted fragments that the text asks to be joined
+(a = "ign", b = "ore ...") are joined and scanned.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -25,6 +29,18 @@ _LEET_WORD = re.compile(r"[a-z0-9@$]*[a-z][a-z0-9@$]*")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _LEET_INSIDE = re.compile(r"[a-z][0-9@$]+[a-z]")
 _MAX_DECODED = 4
+# Cyrillic and Greek letters that look like Latin ones (after case-folding).
+_HOMOGLYPHS = str.maketrans("авеёіїјкмнорстухѕԁɡոαεικνορτυχ", "abeeiijkmhopctyxsdgnaeikvoptux")
+_MIXED_SCRIPT_WORD = re.compile(
+    r"\w*[a-z]\w*[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f\u0250-\u02af]\w*|"
+    r"\w*[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f\u0250-\u02af]\w*[a-z]\w*"
+)
+_ROT13_CUE = re.compile(r"rot-?13|caesar|シーザー")
+_REVERSE_CUE = re.compile(
+    r"backwards|reversed|in reverse|reverse order|right to left|逆から|逆順|反対から|後ろから"
+)
+_FRAGMENT = re.compile(r"[\"「]([^\"「」\n]{1,40})[\"」]")
+_JOIN_CUE = re.compile(r"\+|concaten|combine|join|merge|連結|つなげ|繋げ|結合")
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,8 @@ class NormalizedText:
 def normalize(text: str) -> NormalizedText:
     cleaned = _strip_invisible(unicodedata.normalize("NFKC", text))
     decoded, blobs = _decode_blobs(cleaned)
+    decoded.extend(_hinted_decodings(cleaned.casefold()))
+    decoded = decoded[:_MAX_DECODED]
     # The blob itself is noise to the n-grams; its decoded text is scanned separately.
     cleaned = _HEX.sub(" 〔blob〕 ", _BASE64.sub(" 〔blob〕 ", cleaned))
     return NormalizedText(text=_unmask(cleaned), decoded=tuple(_unmask(d) for d in decoded), blob_count=blobs)
@@ -51,7 +69,7 @@ def _strip_invisible(text: str) -> str:
 
 
 def _unmask(text: str) -> str:
-    text = text.casefold()
+    text = _MIXED_SCRIPT_WORD.sub(lambda m: m.group(0).translate(_HOMOGLYPHS), text.casefold())
     text = _SPACED_LATIN.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)
     text = _SPACED_CJK.sub(lambda m: re.sub(r"[ 　]", "", m.group(0)), text)
     text = _LEET_WORD.sub(_deleet, text)
@@ -65,6 +83,19 @@ def _deleet(match: re.Match[str]) -> str:
     if letters < 2 or not _LEET_INSIDE.search(word) or len(word) - letters > letters:
         return word
     return word.translate(_LEET)
+
+
+def _hinted_decodings(folded: str) -> list[str]:
+    """Text recovered from disguises the prompt itself names: rot13, reversal, fragments to be joined."""
+    found: list[str] = []
+    if _ROT13_CUE.search(folded):
+        found.append(codecs.decode(folded, "rot13"))
+    if _REVERSE_CUE.search(folded):
+        found.append(folded[::-1])
+    fragments = _FRAGMENT.findall(folded)
+    if len(fragments) >= 2 and _JOIN_CUE.search(folded):
+        found.append("".join(fragments))
+    return found
 
 
 def _decode_blobs(text: str) -> tuple[list[str], int]:
