@@ -142,3 +142,10 @@ def test_originals_never_reach_the_ledger(guarded: Guarded) -> None:
     for original in ORIGINALS:
         assert original.encode() not in data
     assert b"verdicts" in data  # the verdicts themselves are recorded
+
+
+def test_a_long_document_is_scanned_and_masked_too(guarded: Guarded) -> None:
+    document = ("社内規程の本文です。" * 400) + "担当：090-1234-5678。"
+    reply = guarded.client().chat.completions.create(model="fast", messages=[{"role": "user", "content": document}])
+    assert reply.choices[0].message.content == f"echo: {document}"
+    assert "090-1234-5678" not in upstream_saw(guarded.fake)

@@ -63,14 +63,14 @@ def settle(gateway: Gateway, context: RequestContext, info: CallInfo, status: in
     )
 
 
-def apply_guard(gateway: Gateway, context: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
+async def apply_guard(gateway: Gateway, context: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
     """Mask and scan the request per the key's guard settings; returns the body to send upstream."""
     principal = context.principal
     record = principal.record if principal else None
     guard = gateway.guard.for_key(principal.name if principal else None, record.guard if record else None)
     if guard is None:
         return body
-    exchange, upstream_body, blocked = GuardedExchange.inspect(guard, body)
+    exchange, upstream_body, blocked = await GuardedExchange.inspect(guard, body)
     context.guard = exchange
     context.body = upstream_body  # the ledger never sees the originals
     header = exchange.header()
@@ -85,7 +85,7 @@ async def handle_chat(gateway: Gateway, context: RequestContext, receive: Receiv
     body = await gateway.read_json(context, receive)
     validate_chat(body)
     await admit(gateway, context, body["model"])
-    body = apply_guard(gateway, context, body)
+    body = await apply_guard(gateway, context, body)
     if body.get("stream"):
         await _stream(gateway, context, body, receive, send)
         return

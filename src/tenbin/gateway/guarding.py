@@ -6,6 +6,7 @@ blocking becomes a 400, flagged verdicts go into the ledger and the ``x-tenbin-g
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,19 @@ from tenbin.errors import GuardrailBlocked
 from tenbin.guard import Guard, GuardSettings, Verdict
 from tenbin.guard.stream import StreamRestorer
 from tenbin.guard.vault import Vault
+
+INLINE_SCAN_CHARS = 4_000
+
+
+def _text_size(body: dict[str, Any]) -> int:
+    size = 0
+    for message in body.get("messages") or ():
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            size += len(content)
+        elif isinstance(content, list):
+            size += sum(len(part.get("text") or "") for part in content if isinstance(part, dict))
+    return size
 
 
 def _active(settings: GuardSettings) -> bool:
@@ -56,9 +70,18 @@ class GuardedExchange:
     verdicts: list[Verdict] = field(default_factory=list)
 
     @classmethod
-    def inspect(cls, guard: Guard, body: dict[str, Any]) -> tuple[GuardedExchange, dict[str, Any], GuardrailBlocked | None]:
-        """Check the request: the exchange, the body to send upstream (masked), and the refusal if blocked."""
-        result = guard.inspect_request(body)
+    async def inspect(
+        cls, guard: Guard, body: dict[str, Any]
+    ) -> tuple[GuardedExchange, dict[str, Any], GuardrailBlocked | None]:
+        """Check the request: the exchange, the body to send upstream (masked), and the refusal if blocked.
+
+        Short requests are checked on the event loop (a thread hop costs more than the scan); long ones in a
+        worker thread, so one long document does not hold up every other request for tens of milliseconds.
+        """
+        if _text_size(body) <= INLINE_SCAN_CHARS:
+            result = guard.inspect_request(body)
+        else:
+            result = await asyncio.to_thread(guard.inspect_request, body)
         exchange = cls(guard, body, result.vault, list(result.verdicts))
         blocked = GuardrailBlocked(result.blocked.message, code=result.blocked.code) if result.blocked else None
         return exchange, result.body, blocked
