@@ -129,9 +129,9 @@ class Settings(Strict):
         for index, route in enumerate(self.routes):
             if route.name in names:
                 raise ValueError(f"routes.{index}.name: {route.name!r} is already a model name")
-            for model in route.models or []:
-                if model not in names:
-                    raise ValueError(f"routes.{index}.models: unknown model {model!r}")
+            for candidate in route.models or []:
+                if candidate not in names:
+                    raise ValueError(f"routes.{index}.models: unknown model {candidate!r}")
             for key in ("verifier", "judge"):
                 helper = getattr(route, key)
                 if helper is not None and helper not in names:

@@ -12,7 +12,7 @@ from typing import Any
 
 from tenbin.config import ModelConfig, Price, Settings
 from tenbin.errors import NotFound, RateLimited, TenbinError, UpstreamError
-from tenbin.providers import BaseProvider, Body, build_provider
+from tenbin.providers import Body, Provider, build_provider
 from tenbin.tokens import estimate_prompt_tokens, estimate_tokens, message_text
 
 
@@ -22,7 +22,7 @@ class Deployment:
 
     name: str
     provider_name: str
-    provider: BaseProvider
+    provider: Provider
     model: str
     price: Price | None
     kind: str
@@ -66,7 +66,7 @@ def _failover_worthy(error: TenbinError) -> bool:
 
 
 class Engine:
-    def __init__(self, settings: Settings, providers: dict[str, BaseProvider] | None = None) -> None:
+    def __init__(self, settings: Settings, providers: dict[str, Provider] | None = None) -> None:
         self.settings = settings
         self.providers = providers if providers is not None else {
             name: build_provider(name, config) for name, config in settings.providers.items()

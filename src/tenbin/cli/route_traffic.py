@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -41,9 +41,9 @@ def ledger_outcomes_file(config: str | None) -> Path:
     return Path(handle.name)
 
 
-def _cell(entry: dict[str, object], digits: int = 3) -> str:
+def _cell(entry: dict[str, Any], digits: int = 3) -> str:
     mean = entry.get("mean")
-    low, high = entry.get("ci95") or (None, None)  # type: ignore[misc]
+    low, high = entry.get("ci95") or (None, None)
     if mean is None:
         return "-"
     text = f"{mean:.{digits}f}"

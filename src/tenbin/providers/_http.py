@@ -169,13 +169,15 @@ class HttpClient:
 
 
 async def _read_sse(content: aiohttp.StreamReader) -> AsyncIterator[SSEEvent]:
-    event, data_lines = "message", []
+    event = "message"
+    data_lines: list[str] = []
     async for raw in content:
         line = raw.decode("utf-8").rstrip("\r\n")
         if not line:
             if data_lines:
                 yield SSEEvent(event, "\n".join(data_lines))
-            event, data_lines = "message", []
+            event = "message"
+    data_lines: list[str] = []
             continue
         if line.startswith(":"):
             continue

@@ -45,7 +45,7 @@ class MockProvider(BaseProvider):
         """(text, finish_reason, tool_calls) per choice, and the completion tokens of them all."""
         tool_call = _forced_tool_call(body)
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
-        results = []
+        results: list[tuple[str, str, list[Body] | None]] = []
         total = 0
         for index in range(int(body.get("n") or 1)):
             if tool_call is not None:

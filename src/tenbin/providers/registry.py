@@ -10,7 +10,7 @@ from importlib.metadata import entry_points
 
 from tenbin.config import ProviderConfig
 from tenbin.errors import ConfigError
-from tenbin.providers.base import BaseProvider
+from tenbin.providers.base import BaseProvider, Provider
 
 ENTRY_POINT_GROUP = "tenbin.providers"
 
@@ -35,8 +35,11 @@ def provider_class(kind: str) -> type[BaseProvider]:
     raise ConfigError(f"unknown provider type {kind!r} (known: {known})")
 
 
-def build_provider(name: str, config: ProviderConfig) -> BaseProvider:
+def build_provider(name: str, config: ProviderConfig) -> Provider:
     try:
-        return provider_class(config.type)(config)
+        provider = provider_class(config.type)(config)
     except ConfigError as error:
         raise ConfigError(f"providers.{name}: {error.message}") from None
+    if not isinstance(provider, Provider):
+        raise ConfigError(f"providers.{name}: type {config.type!r} does not implement chat and stream")
+    return provider
