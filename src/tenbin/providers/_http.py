@@ -176,8 +176,7 @@ async def _read_sse(content: aiohttp.StreamReader) -> AsyncIterator[SSEEvent]:
         if not line:
             if data_lines:
                 yield SSEEvent(event, "\n".join(data_lines))
-            event = "message"
-    data_lines: list[str] = []
+            event, data_lines = "message", []
             continue
         if line.startswith(":"):
             continue
