@@ -5,9 +5,10 @@
 Injection quality is reported on data the scored model never trained on:
   * leave-one-source-out: for each family of ../shared/data/guardrails (and each of our own files), a model
     is retrained without it (and without synthetic rows made from it) and scored on it;
-  * round-4 families (indirect injections in tool results / web pages / e-mails, extraction, carriers,
+  * round-4/5 families (indirect injections in tool results / web pages / e-mails, extraction, carriers,
     obfuscation, fake turns, virtualisation, authority, emotional manipulation, benign twins, benign long
-    documents): each left out in English and Japanese at once, reported per language;
+    documents; round 5: more benign long documents and lines to the AI planted in them): each left out in
+    English and Japanese at once, reported per language;
   * leave-one-language-out: Japanese attacks scored by models that never saw a Japanese attack (or any
     Japanese), English attacks scored by a model that saw only Japanese attacks;
   * held-out sources: the shipped model on benign benchmark prompts and our Japanese set that
@@ -69,6 +70,8 @@ OWN_FAMILIES: dict[str, frozenset[str]] = {
 
 # Round-4 families missing from the shared dev file: each left out in English and Japanese at once, so the
 # row says how the model does on a family it never saw in either language.
+# Round 5 added these two; the round-4 pooled number is also printed without them, to compare rounds.
+ROUND5_FAMILIES = frozenset({"benign_longdocs", "doc_injections"})
 UNSEEN_FAMILIES: dict[str, frozenset[str]] = {
     f"new/{family}": frozenset({f"own/en_{family}", f"own/ja_{family}"}) for family in NEW_FAMILIES
 }
@@ -264,12 +267,14 @@ def main() -> None:
         print("\nBalanced accuracy, four shared families pooled:", balanced(loso, list(SHARED_FAMILIES)))
         unseen = leave_one_source_out(retrainer, UNSEEN_FAMILIES)
         print_table(
-            "Injection, round-4 families left out one at a time (English and Japanese together)",
+            "Injection, round-4/5 families left out one at a time (English and Japanese together)",
             by_language(unseen),
         )
-        attacks = [n for n in UNSEEN_FAMILIES if NEW_FAMILIES[n.removeprefix("new/")] == 1]
-        benign = [n for n in UNSEEN_FAMILIES if NEW_FAMILIES[n.removeprefix("new/")] == 0]
-        print("\nBalanced accuracy, round-4 families pooled:", balanced(unseen, attacks + benign))
+        round4 = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") not in ROUND5_FAMILIES]
+        print("\nBalanced accuracy, round-4 families pooled:", balanced(unseen, round4))
+        print(
+            "Balanced accuracy, round-4 and round-5 families pooled:", balanced(unseen, list(UNSEEN_FAMILIES))
+        )
         lolo = leave_one_language_out(retrainer, held)
         print_table("Injection, leave-one-language-out", lolo)
         for name in lolo:

@@ -76,6 +76,10 @@ NEW_FAMILIES = {
     "emotional": 1,
     "benign_twins": 0,
     "benign_docs": 0,
+    # Round 5: more benign long documents (policies, FAQs, manuals, minutes, blog posts quoting injections)
+    # and lines addressed to the AI that turn each of them into its injected twin (see doc_twins).
+    "benign_longdocs": 0,
+    "doc_injections": 1,
 }
 OWN_TRAIN.update(
     {
@@ -308,18 +312,44 @@ def planted_injections(benign: list[Row], attacks: list[Row], count: int, rng: r
     return rows
 
 
+def doc_twins(documents: list[Row], injections: list[Row], rng: random.Random) -> list[Row]:
+    """Each benign long document with one line addressed to the AI put between two of its lines: the same
+    topic and words on both sides, so only the line that gives the AI an order tells them apart. A twin
+    carries its injection line's source (it is scored with that family) and remembers its document."""
+    rows: list[Row] = []
+    for lang in ("en", "ja"):
+        lines = [r for r in injections if r.lang == lang]
+        for index, doc in enumerate(r for r in documents if r.lang == lang):
+            if not lines:
+                break
+            attack = lines[index % len(lines)]
+            parts = doc.text.split("\n")
+            cut = rng.randint(1, len(parts)) if len(parts) > 1 else 1
+            text = "\n".join([*parts[:cut], attack.text, *parts[cut:]])
+            rows.append(Row(text, 1, attack.source, lang, (doc.source,)))
+    return rows
+
+
 def build_corpus(shared: Path, exclude_sources: frozenset[str] = frozenset()) -> tuple[list[Row], list[Row]]:
     """(training rows, held-out rows). Sources in `exclude_sources` are left out of training entirely."""
     rng = random.Random(SEED)
     base = guardrail_rows(shared) + own_rows(OWN_TRAIN) + composed_rows(rng)
     bench_train, held = benign_benchmark_rows(shared, rng)
     rows = base + bench_train
+    rows += doc_twins(
+        [r for r in rows if r.source.endswith("_benign_longdocs")],
+        [r for r in rows if r.source.endswith("_doc_injections")],
+        rng,
+    )
     planted = planted_injections(
         [
             r
             for r in rows
             if r.label == 0
-            and r.source.startswith(("bench/", "spec/", "own/en_benign_docs", "own/ja_benign_docs"))
+            and (
+                r.source.startswith(("bench/", "spec/"))
+                or r.source.endswith(("_benign_docs", "_benign_longdocs"))
+            )
         ],
         [r for r in rows if r.label == 1],
         count=400,

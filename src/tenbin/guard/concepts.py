@@ -211,7 +211,8 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "password",
             "passcode",
             "passphrase",
-            "secret",
+            # a whole word: "secretly" is CONCEAL, "secretary" nothing
+            "secret$",
             "access code",
             "api key",
             "key$",
@@ -257,7 +258,6 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "シークレット",
             "初期プロンプト",
             "設定文",
-            "初期設定",
             "鍵",
             "キーワード",
             "アクセスコード",

@@ -7,6 +7,8 @@ Two blocks in one index space:
     other (OVERRIDE within a few words of INSTRUCTION), and where in the text (an instruction after a long
     benign document). These are the same for English and Japanese, so they carry over between languages and
     to attack families the trainer never saw. The trainer regularises the n-gram block much harder.
+    Concepts inside a reported quotation (a blog post quoting "ignore previous instructions") are left out,
+    with one flag saying that something instruction-like was quoted.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ STRUCTURE: tuple[str, ...] = (
     "FRAME_AND_HARM_REQUEST",
     "DIALOGUE_TURNS",
     "MARKDOWN_EXFIL",
+    "REPORTED_CONTROL",
 )
 _CONTROL = (
     "OVERRIDE",
@@ -119,6 +122,71 @@ _MARKDOWN_EXFIL = re.compile(
 )
 
 
+# Quotations. A quotation introduced or followed by a reporting phrase is discussed, not given: 'messages such
+# as "…"', 'the e-mail said "…"', 「…」と書かれた, 「…」という指示. No bare "say"/"like": 'say "access granted"'
+# and 'reply like "…"' are how attacks give orders.
+_QUOTE = re.compile(r"「[^「」\n]{2,400}」|『[^『』\n]{2,400}』|“[^“”\n]{2,400}”|\"[^\"\n]{2,400}\"")
+_QUOTE_CUE_BEFORE = re.compile(
+    r"(?:(?<![a-z])(?:says|said|wrote|writes|written|reads|replied|asked|told|such as|e\.g\.|for example|"
+    r"for instance|the phrase|the string|the text|the line|the message|the sentence|the words|typed|entered|"
+    r"contained|containing|included|including|titled|called|labelled|labeled)|例えば|たとえば|例：|例:)"
+    r"[\s:：,、(（]*$"
+)
+_QUOTE_CUE_AFTER = re.compile(
+    r"^[\s)）]*(?:と(?:書|言|い|入力|述べ|記|あ|表示|発言|指示|命令|打|送|読|頼|依頼|要求|求め|話|叫)|"
+    r"という|といった|などの|など|のような|のよう|みたいな|,? ?(?:he|she|they|it|someone) (?:said|wrote|asked|says)|"
+    r"(?:is|are|was|were) (?:a |an )?(?:classic|typical|common|known|example))"
+)
+# Sentence ends, to find a reporting or discussion word in the same sentence as a quotation.
+_SENTENCE_END = re.compile(r"[。！？!?\n]|[.．](?=\s|$)")
+_REPORTING = ("REPORTED", "DISCUSSION")
+_AI_ADDRESSED = ("AI_ADDRESS", "THIRD_PARTY_AI")
+# What a document that quotes an injection shares with the injection itself.
+_RULE_CONCEPTS = frozenset(_CONTROL) | {"INSTRUCTION", "REVEAL", "SECRET", "EXFIL", "PRIOR", "UNRESTRICTED"}
+
+
+def unquoted_hits(text: str, hits: dict[str, list[int]]) -> tuple[dict[str, list[int]], bool]:
+    """The concept hits outside reported quotations, and whether a quotation held an instruction-like concept.
+    A quotation right after words addressing an AI ('AI agents: "…"') is an order to whoever reads it, so it
+    is kept."""
+    spans = _reported_quotes(text, hits)
+    if not spans:
+        return hits, False
+    kept: dict[str, list[int]] = {}
+    quoted_rule = False
+    for name, positions in hits.items():
+        rest = [pos for pos in positions if not any(start <= pos < end for start, end in spans)]
+        quoted_rule = quoted_rule or (len(rest) < len(positions) and name in _RULE_CONCEPTS)
+        if rest:
+            kept[name] = rest
+    return kept, quoted_rule
+
+
+def _reported_quotes(text: str, hits: dict[str, list[int]]) -> list[tuple[int, int]]:
+    quotes = list(_QUOTE.finditer(text))
+    if not quotes:
+        return []
+    ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+    spans = []
+    for match in quotes:
+        start, end = match.span()
+        if any(start - 30 <= pos < start for name in _AI_ADDRESSED for pos in hits.get(name, [])):
+            continue
+        sentence = bisect_left(ends, start)
+        cue = (
+            _QUOTE_CUE_BEFORE.search(text[max(0, start - 40) : start]) is not None
+            or _QUOTE_CUE_AFTER.match(text[end : end + 24]) is not None
+            or any(
+                bisect_left(ends, pos) == sentence and not start <= pos < end
+                for name in _REPORTING
+                for pos in hits.get(name, [])
+            )
+        )
+        if cue:
+            spans.append((start, end))
+    return spans
+
+
 def normalize_text(text: str) -> str:
     """The text the n-grams see: normalize_text.normalize, decoded blobs appended, digits folded to 0."""
     norm = normalize(text)
@@ -142,13 +210,19 @@ def featurize(text: str, ngrams: bool = True) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _concept_features(text: str, decoded: tuple[str, ...], blob_count: int) -> set[int]:
-    hits = concept_hits("\n".join((text, *decoded)))
+    joined = "\n".join((text, *decoded))
+    all_hits = concept_hits(joined)
+    # A quoted "ignore previous instructions" in a blog post or minutes is discussed, not given: its concepts
+    # are left out (only a flag remains), so they neither count alone nor pair with the words around them.
+    hits, quoted_rule = unquoted_hits(joined, all_hits)
     active = {CONCEPTS.index(name) for name in hits if name not in CONTEXT_ONLY}
     for a, b in PAIRS:
         if a in hits and b in hits and _near(hits[a], hits[b]):
             active.add(_PAIR_INDEX[(a, b)])
-    for name in _structure(text, hits, decoded, blob_count):
+    for name in _structure(text, all_hits, decoded, blob_count):
         active.add(_STRUCT_INDEX[name])
+    if quoted_rule:
+        active.add(_STRUCT_INDEX["REPORTED_CONTROL"])
     return active
 
 
