@@ -27,7 +27,7 @@ def _local_models(base_url: str, timeout_s: float) -> list[str]:
     try:
         with urllib.request.urlopen(f"{base_url}/models", timeout=timeout_s) as response:
             payload = json.loads(response.read())
-    except (OSError, ValueError):
+    except Exception:  # whatever listens there (or nothing) is not an OpenAI-compatible server
         return []
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, list):

@@ -5,6 +5,7 @@ The gateway and the evaluation harness both call it; it knows nothing about HTTP
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -49,9 +50,9 @@ class CallInfo:
     started: float = field(default_factory=time.perf_counter)
 
     def settle(self, deployment: Deployment, usage: Any, prompt_tokens: int, output_text_tokens: int) -> None:
-        if isinstance(usage, dict) and usage.get("prompt_tokens") is not None:
-            self.input_tokens = int(usage.get("prompt_tokens") or 0)
-            self.output_tokens = int(usage.get("completion_tokens") or 0)
+        reported = _token_counts(usage)
+        if reported is not None:
+            self.input_tokens, self.output_tokens = reported
             self.usage_estimated = False
         else:
             self.input_tokens, self.output_tokens = prompt_tokens, output_text_tokens
@@ -59,6 +60,21 @@ class CallInfo:
         if deployment.price is not None:
             self.cost_usd = deployment.price.cost(self.input_tokens, self.output_tokens)
         self.latency_s = time.perf_counter() - self.started
+
+
+MAX_TOKENS_PER_CALL = 2**31 - 1
+
+
+def _token_counts(usage: Any) -> tuple[int, int] | None:
+    """The upstream's (prompt, completion) tokens when they are plausible counts, else None (then we estimate)."""
+    if not isinstance(usage, dict):
+        return None
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens", 0) or 0
+    if isinstance(prompt, bool) or not isinstance(prompt, int) or isinstance(completion, bool):
+        return None
+    if not isinstance(completion, int) or not (0 <= prompt <= MAX_TOKENS_PER_CALL and 0 <= completion <= MAX_TOKENS_PER_CALL):
+        return None
+    return prompt, completion
 
 
 def _failover_worthy(error: TenbinError) -> bool:
@@ -76,11 +92,21 @@ class Engine:
         for entry in settings.models:
             self._table.setdefault(entry.name, []).append(self._deployment(entry))
 
+    def _provider_for(self, entry: ModelConfig) -> Provider:
+        """The provider, or for a model with its own timeout, a copy of it configured with that timeout."""
+        if entry.timeout_s is None:
+            return self.providers[entry.provider]
+        key = f"{entry.provider}@{entry.timeout_s:g}s"
+        if key not in self.providers:
+            config = self.settings.providers[entry.provider]
+            self.providers[key] = build_provider(entry.provider, config.model_copy(update={"timeout_s": entry.timeout_s}))
+        return self.providers[key]
+
     def _deployment(self, entry: ModelConfig) -> Deployment:
         return Deployment(
             name=entry.name,
             provider_name=entry.provider,
-            provider=self.providers[entry.provider],
+            provider=self._provider_for(entry),
             model=entry.model,
             price=entry.price,
             kind=entry.kind,
@@ -167,6 +193,9 @@ class Engine:
                 self._cool(deployment)
                 last_error = error
                 continue
+            except (GeneratorExit, asyncio.CancelledError):  # the caller stopped reading: charge what was produced
+                info.settle(deployment, usage, estimate_prompt_tokens(body.get("messages", [])), estimate_tokens("".join(produced)))
+                raise
             info.settle(
                 deployment, usage, estimate_prompt_tokens(body.get("messages", [])), estimate_tokens("".join(produced))
             )

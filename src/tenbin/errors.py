@@ -6,6 +6,7 @@
     ├── AuthenticationFailed         401 authentication_error
     ├── PermissionDenied             403 permission_error
     ├── NotFound                     404 invalid_request_error (code model_not_found)
+    ├── MethodNotAllowed             405 invalid_request_error
     ├── PayloadTooLarge              413 invalid_request_error
     ├── RateLimited                  429 rate_limit_error (Retry-After)
     ├── UpstreamError                502 upstream_error (the upstream's own message)
@@ -78,6 +79,12 @@ class NotFound(TenbinError):
     status = 404
     error_type = "invalid_request_error"
     default_code = "model_not_found"
+
+
+class MethodNotAllowed(TenbinError):
+    status = 405
+    error_type = "invalid_request_error"
+    default_code = "method_not_allowed"
 
 
 class PayloadTooLarge(TenbinError):

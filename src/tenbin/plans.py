@@ -82,7 +82,8 @@ def _merge(total: CallInfo, part: CallInfo) -> None:
 
 
 async def _ask(engine: Engine, body: dict[str, Any], model: str, total: CallInfo) -> dict[str, Any]:
-    response, info = await engine.chat({**body, "model": model, "stream": False, "n": 1})
+    request = {key: value for key, value in body.items() if key != "stream_options"}
+    response, info = await engine.chat({**request, "model": model, "stream": False, "n": 1})
     _merge(total, info)
     return response
 
@@ -137,7 +138,10 @@ async def run_cascade(
             step["escalated"] = "verifier rejected" if score is not None else "verifier gave no score"
             continue
         confidence = predicted.get(model)
-        if confidence is not None and confidence >= target:
+        if confidence is None:  # no router and no verifier: nothing says the answer is wrong
+            step["accepted"] = "no verifier or router confidence; a complete answer"
+            break
+        if confidence >= target:
             step["accepted"] = f"confidence {confidence:.3f} >= {target:.3f}"
             break
         step["escalated"] = "confidence below target"

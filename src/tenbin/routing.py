@@ -185,8 +185,11 @@ class RouteTable:
         if not candidates:
             raise InvalidRequest(f"No model behind route `{name}` is available to this key.", param="model")
         variant = route.pick(self.rng.random())
-        if variant.model is not None:
+        if variant.model is not None and (allowed is None or variant.model in allowed):
             return RouteDecision(name, variant.name, variant.model, "fixed", None, None, "fixed model of this variant")
+        if variant.model is not None:  # a fixed model this key may not use: route it like the policy would
+            variant = _Variant(variant.name, variant.weight, None, route.config.policy, variant.target, variant.budget,
+                               variant.lam)
         router = route.router
         usable = [m for m in candidates if router is not None and m in router.models]
         if router is None or not usable:

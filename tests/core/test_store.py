@@ -95,3 +95,16 @@ def test_rows_survive_a_database_outage(tmp_path: Path) -> None:
         connection.execute(text("ALTER TABLE tenbin_ledger_away RENAME TO tenbin_ledger"))
     writer.close()
     assert usage_summary(database)[0]["requests"] == 30
+
+
+def test_one_bad_row_does_not_stop_the_ledger(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'poison.db'}")
+    writer = LedgerWriter(database, flush_interval_s=0.05)
+    writer.record(LedgerRow(request_id="good1", ts=time.time(), endpoint="chat", status=200, key_name="p"))
+    writer.record(LedgerRow(request_id="bad", ts=time.time(), endpoint="chat", status=200, key_name="p",
+                            input_tokens=10**19))  # SQLite cannot store it
+    writer.record(LedgerRow(request_id="good2", ts=time.time(), endpoint="chat", status=200, key_name="p"))
+    time.sleep(0.3)
+    writer.record(LedgerRow(request_id="good3", ts=time.time(), endpoint="chat", status=200, key_name="p"))
+    writer.close()
+    assert {row["request_id"] for row in recent(database, 10)} == {"good1", "good2", "good3"}

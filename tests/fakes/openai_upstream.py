@@ -9,6 +9,7 @@ Behaviour is chosen by the upstream model id the gateway sends:
   fail-400      HTTP 400 (the client's mistake, passed on)
   slow          waits 3 s before answering (for timeouts)
   break         streams two chunks, then drops the connection
+  tool-echo     streams a tool call whose arguments carry the user's text, 4 characters per fragment
 """
 
 from __future__ import annotations
@@ -95,6 +96,16 @@ class FakeOpenAI:
             await response.write(b"data: " + json.dumps(payload).encode() + b"\n\n")
 
         await event(base | {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})
+        if body["model"] == "tool-echo":  # the user's text comes back as a tool argument, 4 characters at a time
+            arguments = json.dumps({"to": text.removeprefix("echo: ")}, ensure_ascii=False)
+            call = {"index": 0, "id": "call_9", "type": "function", "function": {"name": "send", "arguments": ""}}
+            await event(base | {"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": None}]})
+            for start in range(0, len(arguments), 4):
+                fragment = {"index": 0, "function": {"arguments": arguments[start : start + 4]}}
+                await event(base | {"choices": [{"index": 0, "delta": {"tool_calls": [fragment]}, "finish_reason": None}]})
+            await event(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+            await response.write(b"data: [DONE]\n\n")
+            return response
         pieces = [text[i : i + 4] for i in range(0, len(text), 4)]
         for number, piece in enumerate(pieces):
             if body["model"] == "break" and number == 2:

@@ -94,6 +94,10 @@ models:
   - name: slow
     provider: slowpoke
     model: slow
+  - name: slow-own-timeout
+    provider: upstream1
+    model: slow
+    timeout_s: 1
   - name: unreachable
     provider: dead
     model: echo
@@ -114,6 +118,9 @@ models:
   - name: mock
     provider: mock
     model: mock
+  - name: tool-echo
+    provider: upstream1
+    model: tool-echo
   - name: dribble
     provider: dribble
     model: mock

@@ -67,6 +67,8 @@ def assert_openai_error(payload: dict[str, Any], param: str | None = None) -> di
         ({"model": "fast", "messages": USER, "response_format": {"type": "xml"}}, "response_format.type"),
         ({"model": "fast", "messages": USER, "stream_options": {"include_usage": True}}, "stream_options"),
         ({"model": "fast", "messages": USER, "seed": 1.5}, "seed"),
+        ({"model": "fast", "messages": USER, "tools": [{"type": "function", "function": {"name": "f"}}],
+          "tool_choice": {"type": "function", "function": "f"}}, "tool_choice"),
     ],
 )
 def test_bad_chat_requests_get_400_naming_the_param(gateway: RunningGateway, body: Any, param: str | None) -> None:
@@ -77,7 +79,8 @@ def test_bad_chat_requests_get_400_naming_the_param(gateway: RunningGateway, bod
 
 
 @pytest.mark.parametrize(("body", "param"), [({"model": "embed"}, "input"), ({"model": "embed", "input": []}, "input"),
-                                             ({"model": "embed", "input": [1.5]}, "input")])
+                                             ({"model": "embed", "input": [1.5]}, "input"),
+                                             ({"model": "embed", "input": "x", "dimensions": 10**9}, "dimensions")])
 def test_bad_embeddings_requests(gateway: RunningGateway, body: dict[str, Any], param: str) -> None:
     status, payload, _ = post(gateway, "/v1/embeddings", body)
     assert status == 400
@@ -110,7 +113,7 @@ def test_unknown_path_and_wrong_method(gateway: RunningGateway) -> None:
     assert status == 404
     assert_openai_error(payload)
     status, payload, _ = post(gateway, "/v1/chat/completions", b"", method="GET")
-    assert status == 400
+    assert status == 405
     assert_openai_error(payload)
 
 
@@ -159,3 +162,21 @@ def test_upstream_failures_502_503_504(gateway: RunningGateway) -> None:
 def test_errors_carry_a_request_id(gateway: RunningGateway) -> None:
     _, _, headers = post(gateway, "/v1/chat/completions", {"model": "gpt-99", "messages": USER})
     assert headers["x-request-id"].startswith("req_")
+
+
+def test_a_model_with_its_own_timeout_gets_504(gateway: RunningGateway) -> None:
+    status, payload, _ = post(gateway, "/v1/chat/completions", {"model": "slow-own-timeout", "messages": USER})
+    assert status == 504
+    assert_openai_error(payload)
+
+
+def test_feedback_only_from_the_key_that_asked(gateway: RunningGateway) -> None:
+    import openai
+
+    client = openai.OpenAI(base_url=f"{gateway.base_url}/v1", api_key=gateway.team_key, max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="fast", messages=USER)
+    request_id = raw.headers["x-request-id"]
+    status, payload, _ = post(gateway, "/v1/feedback", {"request_id": request_id, "score": 0}, key=gateway.limited_key)
+    assert status == 403 and assert_openai_error(payload)["code"] == "not_your_request"
+    assert post(gateway, "/v1/feedback", {"request_id": request_id, "score": 1}, key=gateway.team_key)[0] == 200
+    assert post(gateway, "/v1/feedback", {"request_id": "req_nope", "score": 1})[0] == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,8 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guarded]:
     home = tmp_path_factory.mktemp("guarded")
     with serve_in_thread(fake.app) as upstream:
         config = home / "tenbin.yaml"
-        config.write_text(config_text(upstream, free_port()) + GUARD)
+        text = config_text(upstream, free_port()).replace("ledger:\n", "ledger:\n  store_bodies: true\n")
+        config.write_text(text + GUARD)
         env = gateway_env(home)
         created = subprocess.run(
             [*TENBIN, "keys", "create", "--name", "no-guard", "--guard",
@@ -133,15 +135,15 @@ def test_system_prompt_leak_is_withheld(guarded: Guarded) -> None:
     assert caught.value.code == "output_leakage_detected"
 
 
-def test_originals_never_reach_the_ledger(guarded: Guarded) -> None:
-    guarded.client().chat.completions.create(model="fast", messages=[{"role": "user", "content": SECRET_TEXT}])
-    import time
-
+def test_originals_never_reach_the_ledger_even_with_bodies_stored(guarded: Guarded) -> None:
+    # Values no other test sends (the key with masking switched off stores its own originals, as configured).
+    text = "鈴木一郎様 080-9876-5432 ichiro.suzuki@example.org"
+    guarded.client().chat.completions.create(model="fast", messages=[{"role": "user", "content": text}])
     time.sleep(0.5)
     data = b"".join(path.read_bytes() for path in guarded.home.glob("tenbin.db*"))
-    for original in ORIGINALS:
+    for original in ("080-9876-5432", "ichiro.suzuki@example.org"):
         assert original.encode() not in data
-    assert b"verdicts" in data  # the verdicts themselves are recorded
+    assert b"<EMAIL_1>" in data and b"verdicts" in data  # masked bodies and the verdicts are recorded
 
 
 def test_a_long_document_is_scanned_and_masked_too(guarded: Guarded) -> None:
@@ -149,3 +151,34 @@ def test_a_long_document_is_scanned_and_masked_too(guarded: Guarded) -> None:
     reply = guarded.client().chat.completions.create(model="fast", messages=[{"role": "user", "content": document}])
     assert reply.choices[0].message.content == f"echo: {document}"
     assert "090-1234-5678" not in upstream_saw(guarded.fake)
+
+
+def test_streamed_tool_arguments_are_restored_across_fragments(guarded: Guarded) -> None:
+    text = 'メールは taro.yamada@example.co.jp、電話は090-1234-5678 "quoted"'
+    stream = guarded.client().chat.completions.create(
+        model="tool-echo", messages=[{"role": "user", "content": text}], stream=True,
+        tools=[{"type": "function", "function": {"name": "send", "parameters": {"type": "object"}}}],
+    )
+    arguments = "".join(
+        call.function.arguments or ""
+        for chunk in stream if chunk.choices
+        for call in (chunk.choices[0].delta.tool_calls or []) if call.function
+    )
+    assert json.loads(arguments) == {"to": text}
+    assert "taro.yamada@example.co.jp" not in upstream_saw(guarded.fake)
+
+
+def test_embedding_inputs_are_masked_too(guarded: Guarded) -> None:
+    guarded.client().embeddings.create(model="embed", input=["電話は090-1234-5678です", "plain"])
+    sent = upstream_saw(guarded.fake)
+    assert "090-1234-5678" not in sent and "<PHONE_1>" in sent
+
+
+def test_rejected_requests_do_not_store_unmasked_bodies(guarded: Guarded) -> None:
+    with pytest.raises(openai.NotFoundError):
+        guarded.client().chat.completions.create(
+            model="no-such-model", messages=[{"role": "user", "content": "連絡先 hanako.sato@example.jp"}]
+        )
+    time.sleep(0.5)
+    data = b"".join(path.read_bytes() for path in guarded.home.glob("tenbin.db*"))
+    assert b"hanako.sato@example.jp" not in data

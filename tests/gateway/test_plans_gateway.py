@@ -27,11 +27,14 @@ models:
   - {name: large, provider: large, model: m, price: {input_per_mtok: 50, output_per_mtok: 50}}
   - {name: approver, provider: approve, model: m}
   - {name: rejecter, provider: reject, model: m}
+  - {name: 速い, provider: small, model: m, price: {input_per_mtok: 1, output_per_mtok: 1}}
 routes:
   - {name: vote, policy: ensemble, models: [large, small, medium]}
   - {name: trusting, policy: cascade, models: [large, medium, small], verifier: approver}
   - {name: strict, policy: cascade, models: [large, medium, small], verifier: rejecter}
   - {name: judged, policy: ensemble, models: [small, large], judge: rejecter}
+  - {name: plain-cascade, policy: cascade, models: [large, small]}
+  - {name: jp, models: [速い]}
 ledger: {flush_interval_s: 0.1}
 """
 
@@ -111,3 +114,16 @@ def test_the_ledger_charges_every_call_of_a_plan(base_url: tuple[str, Path]) -> 
     alone = ledger_row(base_url[1], direct["x-request-id"])
     # Three answers and two verifications were paid for, more than the large model alone.
     assert row["cost_usd"] > alone["cost_usd"] and row["input_tokens"] > 3 * alone["input_tokens"]
+
+
+def test_a_cascade_without_verifier_or_router_keeps_the_first_sound_answer(base_url: tuple[str, Path]) -> None:
+    text, headers = ask(base_url[0], "plain-cascade")
+    assert text == "The answer is 42." and "answered_by=small" in headers["x-tenbin-route"]
+
+
+def test_japanese_model_names_survive_the_route_header(base_url: tuple[str, Path]) -> None:
+    from urllib.parse import unquote
+
+    text, headers = ask(base_url[0], "jp")
+    assert text == "The answer is 42."
+    assert "model=速い" in unquote(headers["x-tenbin-route"])

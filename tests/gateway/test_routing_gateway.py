@@ -56,6 +56,9 @@ router: {{artifact: {router}}}
 routes:
   - {{name: tenbin/auto, policy: quality_target, target: 0.9}}
   - {{name: frugal, policy: cascade, target: 0.9}}
+  - name: pinned
+    split:
+      - {{name: only, model: strong}}
   - name: ab
     split:
       - {{name: control, weight: 1, model: cheap}}
@@ -185,3 +188,16 @@ def test_ab_split_feedback_report_and_refit_from_ledger(routed: Routed) -> None:
     result = routed.cli("route", "fit", "--from-ledger", "--config", str(routed.config), "-o", str(refit))
     assert result.returncode == 0, result.stderr
     assert refit.exists() and "outcomes from traffic" in result.stdout + result.stderr
+
+
+def test_a_fixed_variant_never_serves_a_model_the_key_may_not_use(routed: Routed) -> None:
+    created = routed.cli("keys", "create", "--name", "cheap-only", "--models", "cheap")
+    key = created.stdout.split()[0]
+    client = openai.OpenAI(base_url=f"{routed.base_url}/v1", api_key=key, max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(
+        model="pinned", messages=[{"role": "user", "content": proof_prompt(random.Random(3))}]
+    )
+    assert raw.parse().choices[0].message.content == "cheap-answer"
+    assert route_header(dict(raw.headers))["model"] == "cheap"
+    with pytest.raises(openai.PermissionDeniedError):
+        client.chat.completions.create(model="strong", messages=[{"role": "user", "content": "x"}])

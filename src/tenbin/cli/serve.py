@@ -9,7 +9,9 @@ import typer
 from rich.table import Table
 
 from tenbin.cli.common import console, err_console, fail, load_or_discover
+from tenbin.engine import Engine
 from tenbin.errors import ConfigError
+from tenbin.routing import RouteTable
 
 ConfigOption = Annotated[str | None, typer.Option("--config", "-c", help="YAML config file; without it, discover.")]
 
@@ -46,6 +48,11 @@ def serve(
     names = sorted({model.name for model in settings.models})
     console.print(f"tenbin serving {len(names)} model(s) on http://{bind}:{bind_port}/v1 : {', '.join(names)}")
     if worker_count > 1:
+        try:  # the workers build the gateway themselves; find config errors here, where they can be shown
+            RouteTable(settings)
+            Engine(settings)
+        except ConfigError as error:
+            fail(error.message)
         if config:
             os.environ[CONFIG_ENV] = os.path.abspath(config)
         uvicorn.run(

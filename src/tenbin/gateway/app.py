@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from tenbin.config import Settings
 from tenbin.engine import Engine
-from tenbin.errors import InvalidRequest, NotFound, PayloadTooLarge, TenbinError
+from tenbin.errors import InvalidRequest, MethodNotAllowed, NotFound, PayloadTooLarge, TenbinError
 from tenbin.gateway import chat, endpoints
 from tenbin.gateway.auth import Authenticator
 from tenbin.gateway.context import RequestContext
@@ -48,6 +49,7 @@ ROUTES: dict[tuple[str, str], tuple[str, Handler, bool]] = {
 }
 PATHS = {path for _, path in ROUTES}
 DRAIN_FACTOR = 16
+RECENT_OWNERS = 100_000
 
 
 class Gateway:
@@ -73,6 +75,8 @@ class Gateway:
         )
         self.store_bodies = ledger.store_bodies
         self.metrics = Metrics()
+        # request id -> key name of recent chat requests, so feedback can be checked without the database
+        self.recent_owners: OrderedDict[str, str | None] = OrderedDict()
         self.max_body_bytes = settings.server.max_body_bytes
         self._background: list[asyncio.Task[None]] = []
 
@@ -117,23 +121,32 @@ class Gateway:
         route = ROUTES.get((method, path))
         endpoint = route[0] if route else "unknown"
         context = RequestContext(endpoint, client[0] if client else None, headers)
+        started = False
+
+        async def tracked_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
             if route is None:
                 if path in PATHS:
-                    raise InvalidRequest(f"Method {method} is not allowed on {path}.", code="method_not_allowed")
+                    raise MethodNotAllowed(f"Method {method} is not allowed on {path}.")
                 raise NotFound(f"Unknown path {path}.", code="unknown_url")
             _, handler, needs_auth = route
             if needs_auth:
                 context.principal = await self.auth.authenticate(headers.get(b"authorization"), context.client_host)
-            await handler(self, context, receive, send)
+            await handler(self, context, receive, tracked_send)
         except TenbinError as error:
-            await send_error(send, error, context.response_headers)
+            if not started:
+                await send_error(send, error, context.response_headers)
             if not error.recorded:
                 self.record_error(context, error)
         except Exception as error:  # the one place a bug becomes a clean 500 instead of a traceback on the wire
             log.exception("unexpected error on %s %s", method, path)
             internal = TenbinError(f"Internal error ({type(error).__name__}); see the gateway log for {context.request_id}.")
-            await send_error(send, internal, context.response_headers)
+            if not started:
+                await send_error(send, internal, context.response_headers)
             self.record_error(context, internal)
 
     async def read_json(self, context: RequestContext, receive: Receive) -> dict[str, Any]:
@@ -168,6 +181,10 @@ class Gateway:
         row = context.ledger_row(status)
         for name, value in fields.items():
             setattr(row, name, value)
+        if context.endpoint == "chat" and status == 200:
+            self.recent_owners[row.request_id] = row.key_name
+            if len(self.recent_owners) > RECENT_OWNERS:
+                self.recent_owners.popitem(last=False)
         self.metrics.record(
             row.endpoint, row.model, status, row.latency_ms / 1000 if row.latency_ms is not None else None,
             row.ttft_ms / 1000 if row.ttft_ms is not None else None, row.input_tokens, row.output_tokens, row.cost_usd,
@@ -177,9 +194,18 @@ class Gateway:
                 self.metrics.record_guard(verdict.kind, "flagged" if verdict.flagged else "passed")
         if self.ledger is None:
             return
-        if self.store_bodies and context.body is not None and row.request_body is None:
+        if self.store_bodies and context.body is not None and row.request_body is None and self._body_is_safe(context):
             row.request_body = orjson.dumps(context.body).decode()
         self.ledger.record(row)
+
+    def _body_is_safe(self, context: RequestContext) -> bool:
+        """A body may be stored once the guard has masked it, or when the caller's guard masks nothing."""
+        if context.guard is not None:
+            return True
+        principal = context.principal
+        record = principal.record if principal else None
+        guard = self.guard.for_key(principal.name if principal else None, record.guard if record else None)
+        return guard is None or guard.settings.pii.action == "off"
 
     def record_error(self, context: RequestContext, error: TenbinError) -> None:
         self.record(context, error.status, error_type=error.code or error.error_type)

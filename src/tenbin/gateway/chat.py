@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ import orjson
 
 from tenbin import plans
 from tenbin.engine import CallInfo
-from tenbin.errors import TenbinError
+from tenbin.errors import PermissionDenied, TenbinError
 from tenbin.gateway.context import RequestContext
 from tenbin.gateway.guarding import GuardedExchange, GuardedStream
 from tenbin.gateway.responses import SSE_DONE, send_json, sse_event, start_sse
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from tenbin.gateway.app import Gateway, Receive, Send
 
 CLIENT_CLOSED = 499
+log = logging.getLogger("tenbin.gateway")
 
 
 async def admit(gateway: Gateway, context: RequestContext, model: str, routable: bool = True) -> None:
@@ -34,6 +36,8 @@ async def admit(gateway: Gateway, context: RequestContext, model: str, routable:
         record = principal.record
         allowed = None if record is None or record.models is None or model in record.models else set(record.models)
         decision = gateway.routes.decide(model, context.body, allowed)
+        if allowed is not None and not set(decision.plan or (decision.model,)) <= allowed:
+            raise PermissionDenied(f"This key is not allowed to use the model `{decision.model}`.", param="model")
         context.route = decision
         context.response_headers["x-tenbin-route"] = decision.header()
         context.body["model"] = model = decision.model
@@ -196,6 +200,12 @@ async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any
         if not disconnected.is_set():
             raise
         status, error_type = CLIENT_CLOSED, "client_closed_request"
+    except Exception as error:  # a bug mid-stream: the client still gets an error event and the end of the stream
+        log.exception("stream %s failed", context.request_id)
+        internal = TenbinError(f"Internal error ({type(error).__name__}); see the gateway log for {context.request_id}.")
+        status, error_type = internal.status, internal.error_type
+        with contextlib.suppress(Exception):
+            await relay.fail(internal)
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -7,12 +7,14 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tenbin.engine import CallInfo
-from tenbin.errors import InvalidRequest, TenbinError
+from tenbin.errors import GuardrailBlocked, InvalidRequest, NotFound, PermissionDenied, TenbinError
 from tenbin.gateway.chat import admit, settle
 from tenbin.gateway.context import RequestContext
 from tenbin.gateway.responses import encode_headers, send_json
 from tenbin.gateway.validation import validate_embeddings
+from tenbin.guard import Vault, detect_pii, mask_text
 from tenbin.store.feedback import add_feedback
+from tenbin.store.ledger import request_owner
 
 if TYPE_CHECKING:
     from tenbin.gateway.app import Gateway, Receive, Send
@@ -54,10 +56,31 @@ async def handle_metrics(gateway: Gateway, context: RequestContext, receive: Rec
     await send({"type": "http.response.body", "body": body})
 
 
+def _mask_embedding_input(gateway: Gateway, context: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
+    """Texts sent for embedding carry PII too: the key's PII policy applies (masking needs no restore here)."""
+    principal = context.principal
+    record = principal.record if principal else None
+    guard = gateway.guard.for_key(principal.name if principal else None, record.guard if record else None)
+    action = guard.settings.pii.action if guard is not None else "off"
+    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+    if action == "off" or not all(isinstance(text, str) for text in texts):
+        return body
+    if action == "block":
+        if any(detect_pii(text) for text in texts):
+            raise GuardrailBlocked("The request was blocked because its input contains PII.", code="pii_detected")
+        return body
+    vault = Vault()
+    masked = [mask_text(text, vault) for text in texts]
+    masked_body = {**body, "input": masked if isinstance(body["input"], list) else masked[0]}
+    context.body = masked_body  # the ledger never sees the originals
+    return masked_body
+
+
 async def handle_embeddings(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
     body = await gateway.read_json(context, receive)
     validate_embeddings(body)
     await admit(gateway, context, body["model"], routable=False)
+    body = _mask_embedding_input(gateway, context, body)
     info = CallInfo()
     try:
         response, info = await gateway.engine.embed(body, info)
@@ -81,5 +104,16 @@ async def handle_feedback(gateway: Gateway, context: RequestContext, receive: Re
     if gateway.database is None:
         raise InvalidRequest("This gateway runs without a database, so it cannot keep feedback.")
     name = context.principal.name if context.principal else None
+    if request_id in gateway.recent_owners:
+        owner = gateway.recent_owners[request_id]
+    else:
+        found = await asyncio.to_thread(request_owner, gateway.database, request_id)
+        if found is None:
+            raise NotFound(f"No answered chat request has the id {request_id!r}.", param="request_id",
+                           code="request_not_found")
+        owner = found[0]
+    if owner != name and not (context.principal and context.principal.is_master):
+        raise PermissionDenied("Feedback can only be given by the key that made the request.", param="request_id",
+                               code="not_your_request")
     await asyncio.to_thread(add_feedback, gateway.database, request_id, float(score), name, comment)
     await send_json(send, 200, {"object": "feedback", "request_id": request_id, "score": float(score)}, context.response_headers)

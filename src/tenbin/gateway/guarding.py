@@ -123,12 +123,21 @@ class GuardedExchange:
         return {"verdicts": [v.as_dict() for v in self.verdicts]}
 
 
+ARGUMENT_KEY_STRIDE = 10_000
+
+
+def _argument_key(choice_index: int, tool_index: int) -> int:
+    return (choice_index + 1) * ARGUMENT_KEY_STRIDE + tool_index
+
+
 class GuardedStream:
     """Restores placeholders chunk by chunk (also when one is split across chunks) and checks the whole text."""
 
     def __init__(self, exchange: GuardedExchange, restorer: StreamRestorer) -> None:
         self.exchange = exchange
         self.restorer = restorer
+        # Tool-call arguments stream in fragments too; a placeholder may be split across them.
+        self.arguments = StreamRestorer(exchange.vault, escape_json=True)
         self.texts: dict[int, list[str]] = {}
 
     def chunk(self, chunk: dict[str, Any]) -> dict[str, Any]:
@@ -146,9 +155,23 @@ class GuardedStream:
                     self.texts.setdefault(index, []).append(rest)
             for call in delta.get("tool_calls") or ():
                 function = call.get("function") or {}
-                if isinstance(function.get("arguments"), str) and self.exchange.vault:
-                    function["arguments"] = self.exchange.vault.restore(function["arguments"], escape_json=True)
+                if isinstance(function.get("arguments"), str):
+                    key = _argument_key(index, int(call.get("index") or 0))
+                    function["arguments"] = self.arguments.feed(key, function["arguments"])
+            if choice.get("finish_reason") is not None:
+                held = self._held_arguments(index)
+                if held:
+                    delta["tool_calls"] = [*(delta.get("tool_calls") or []), *held]
         return chunk
+
+    def _held_arguments(self, choice_index: int) -> list[dict[str, Any]]:
+        """Argument text still held back for this choice's tool calls, as argument-only deltas."""
+        held = []
+        for key in [k for k in self.arguments.pending_keys() if k // ARGUMENT_KEY_STRIDE == choice_index + 1]:
+            text = self.arguments.flush(key)
+            if text:
+                held.append({"index": key % ARGUMENT_KEY_STRIDE, "function": {"arguments": text}})
+        return held
 
     def leftovers(self) -> dict[int, str]:
         """Text still held back when the stream ended without a finish reason."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -18,7 +19,15 @@ SSE_HEADERS = [
 
 
 def encode_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
-    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    """Header values travel as latin-1; anything else (a Japanese model name) is percent-encoded."""
+    return [(name.encode("latin-1"), _header_value(value)) for name, value in headers.items()]
+
+
+def _header_value(value: str) -> bytes:
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return quote(value, safe=" ;=/>+.,:-_*()[]@!?&'~%").encode("ascii")
 
 
 async def send_json(send: Send, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:

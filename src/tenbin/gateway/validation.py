@@ -17,6 +17,7 @@ MESSAGE_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "
 PART_TYPES = frozenset({"text", "image_url", "input_audio", "file", "refusal"})
 TOOL_CHOICE_WORDS = frozenset({"none", "auto", "required"})
 RESPONSE_FORMATS = frozenset({"text", "json_object", "json_schema"})
+MAX_EMBEDDING_DIMENSIONS = 16_384
 
 
 def parse_json_body(raw: bytes) -> Body:
@@ -157,7 +158,8 @@ def _tools(body: Body) -> None:
         if choice not in TOOL_CHOICE_WORDS:
             raise InvalidRequest(f"Invalid value for 'tool_choice': {choice!r}.", param="tool_choice")
         return
-    if not isinstance(choice, dict) or not isinstance((choice.get("function") or {}).get("name"), str):
+    function = choice.get("function") if isinstance(choice, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
         raise InvalidRequest("'tool_choice' must be none, auto, required or a named function.", param="tool_choice")
     names = {tool["function"]["name"] for tool in tools}
     if choice["function"]["name"] not in names:
@@ -244,5 +246,5 @@ def validate_embeddings(body: Body) -> None:
     encoding = body.get("encoding_format")
     if encoding is not None and encoding not in ("float", "base64"):
         raise InvalidRequest(f"Invalid value for 'encoding_format': {encoding!r}.", param="encoding_format")
-    _integer(body, "dimensions", 1)
+    _integer(body, "dimensions", 1, MAX_EMBEDDING_DIMENSIONS)
     _string(body, "user")

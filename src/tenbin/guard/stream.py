@@ -8,8 +8,10 @@ from tenbin.guard.vault import Vault
 class StreamRestorer:
     """One per streamed response. Holds back only a tail that could still become a placeholder."""
 
-    def __init__(self, vault: Vault | None) -> None:
+    def __init__(self, vault: Vault | None, escape_json: bool = False) -> None:
         self._vault = vault
+        # Tool-call arguments are JSON text: restored values must be escaped to keep it valid.
+        self._escape_json = escape_json
         self._pending: dict[int, str] = {}
         self._prefixes: frozenset[str] = frozenset(
             placeholder[:cut]
@@ -26,12 +28,15 @@ class StreamRestorer:
         cut = self._hold_back_from(buffer)
         if cut < len(buffer):
             self._pending[choice_index] = buffer[cut:]
-        return self._vault.restore(buffer[:cut])
+        return self._vault.restore(buffer[:cut], escape_json=self._escape_json)
 
     def flush(self, choice_index: int) -> str:
         """Whatever is still held for this choice, at the end of the stream."""
         rest = self._pending.pop(choice_index, "")
-        return self._vault.restore(rest) if self._vault else rest
+        return self._vault.restore(rest, escape_json=self._escape_json) if self._vault else rest
+
+    def pending_keys(self) -> list[int]:
+        return list(self._pending)
 
     def flush_all(self) -> dict[int, str]:
         return {index: self.flush(index) for index in list(self._pending)}

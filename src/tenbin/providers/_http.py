@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import math
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,9 @@ def error_for_status(status: int, payload: bytes, headers: Any, provider: str) -
             seconds = float(retry_after) if retry_after else 1.0
         except ValueError:
             seconds = 1.0
+        if not math.isfinite(seconds) or seconds < 0:
+            seconds = 1.0
+        seconds = min(seconds, 3600.0)
         return RateLimited(message, retry_after_s=seconds, code="upstream_rate_limited")
     if status in (502, 503, 529):
         return UpstreamUnavailable(message, upstream_status=status)
@@ -112,9 +116,12 @@ class HttpClient:
         except aiohttp.ClientError as error:
             raise UpstreamUnavailable(f"{self.provider} upstream unreachable: {error}") from None
         try:
-            return orjson.loads(payload)
+            parsed = orjson.loads(payload)
         except orjson.JSONDecodeError:
             raise UpstreamError(f"{self.provider} upstream sent a body that is not JSON") from None
+        if not isinstance(parsed, dict):
+            raise UpstreamError(f"{self.provider} upstream sent JSON that is not an object")
+        return parsed
 
     async def get_json(self, url: str, headers: dict[str, str], timeout_s: float = 5.0) -> Any:
         timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(timeout_s, self.connect_timeout_s))
@@ -133,7 +140,7 @@ class HttpClient:
 
     async def stream_sse(
         self, url: str, body: Any, headers: dict[str, str], timeout_s: float | None = None
-    ) -> AsyncIterator[SSEEvent]:
+    ) -> AsyncGenerator[SSEEvent, None]:
         """POST and yield server-sent events; ``timeout_s`` bounds the wait for each read."""
         read_timeout = timeout_s or self.timeout_s
         timeout = (
@@ -157,8 +164,10 @@ class HttpClient:
             raise
         except TimeoutError:
             raise UpstreamTimeout(f"{self.provider} upstream stalled for {read_timeout} s") from None
-        except aiohttp.ClientPayloadError as error:
+        except (aiohttp.ClientPayloadError, aiohttp.http_exceptions.HttpProcessingError) as error:
             raise UpstreamError(f"{self.provider} upstream broke off the stream: {error}") from None
+        except (UnicodeDecodeError, ValueError) as error:  # not UTF-8, or an event line over the reader's limit
+            raise UpstreamError(f"{self.provider} upstream sent an unreadable stream event: {error}") from None
         except aiohttp.ClientError as error:
             raise UpstreamUnavailable(f"{self.provider} upstream unreachable: {error}") from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import ClassVar
 
@@ -34,14 +35,16 @@ class OpenAIProvider(BaseProvider):
         if self.stream_usage:
             payload["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
         url = f"{self.base_url}/chat/completions"
-        async for event in self.http.stream_sse(url, payload, self.headers):
-            if event.data.strip() == "[DONE]":
-                return
-            chunk = parse_json_event(event, "openai")
-            if isinstance(chunk, dict):
-                if "error" in chunk and "choices" not in chunk:
-                    raise UpstreamError(f"openai upstream failed mid-stream: {upstream_message(event.data.encode())}")
-                yield chunk
+        async with contextlib.aclosing(self.http.stream_sse(url, payload, self.headers)) as events:
+            async for event in events:
+                if event.data.strip() == "[DONE]":
+                    return
+                chunk = parse_json_event(event, "openai")
+                if isinstance(chunk, dict):
+                    if "error" in chunk and "choices" not in chunk:
+                        message = upstream_message(event.data.encode())
+                        raise UpstreamError(f"openai upstream failed mid-stream: {message}")
+                    yield chunk
 
     async def embed(self, body: Body, model: str) -> Body:
         payload = {**body, "model": model}

@@ -87,13 +87,30 @@ class LedgerWriter:
             batch = self._drain()
             for start in range(0, len(batch), self.batch_size):
                 chunk = batch[start : start + self.batch_size]
-                if not self._write(chunk, attempts=5 if stopping else 1):
-                    self._keep(batch[start:])
-                    break
+                if self._write(chunk, attempts=5 if stopping else 1):
+                    continue
+                if self._database_reachable():
+                    self._write_one_by_one(chunk)  # the database is fine: some row is bad, keep the others
+                    continue
+                self._keep(batch[start:])
+                break
             if stopping:
                 if self._backlog:
                     log.error("ledger could not write %d rows before shutdown", len(self._backlog))
                 return
+
+    def _database_reachable(self) -> bool:
+        try:
+            with self.database.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1 FROM tenbin_ledger WHERE 1 = 0")
+            return True
+        except Exception:
+            return False
+
+    def _write_one_by_one(self, rows: list[LedgerRow]) -> None:
+        for row in rows:
+            if not self._write([row], attempts=1):
+                log.error("ledger dropped request %s: the database refuses the row", row.request_id)
 
     def _keep(self, rows: list[LedgerRow]) -> None:
         self._backlog = rows + self._backlog
@@ -154,9 +171,13 @@ def usage_summary(database: Database, since_ts: float | None = None) -> list[dic
         return [dict(row) for row in connection.execute(query).mappings()]
 
 
-def request_ids_exist(database: Database, request_id: str) -> bool:
+def request_owner(database: Database, request_id: str) -> tuple[str | None] | None:
+    """(key name,) of an answered chat request, or None when there is no such request."""
+    table = schema.ledger
     with database.engine.connect() as connection:
         row = connection.execute(
-            select(schema.ledger.c.id).where(schema.ledger.c.request_id == request_id).limit(1)
+            select(table.c.key_name)
+            .where(table.c.request_id == request_id, table.c.endpoint == "chat", table.c.status == 200)
+            .limit(1)
         ).first()
-    return row is not None
+    return (row[0],) if row is not None else None
