@@ -43,10 +43,14 @@ from train_injection import (  # noqa: E402
     calibration_rows,
     concept_rows,
     fit_windows,
+    sample_weights,
 )
 
+from tenbin.guard.features import N_FEATURES, N_HASH  # noqa: E402
 from tenbin.guard.injection import InjectionModel, split_windows  # noqa: E402
 from tenbin.guard.pii import detect_pii  # noqa: E402
+from tenbin.guard.sequence import N_BUCKETS  # noqa: E402
+from tenbin.guard.trainer import SparseRows  # noqa: E402
 
 SHARED_FAMILIES: dict[str, frozenset[str]] = {
     "tensor_trust": frozenset({"tensor_trust/hijacking", "tensor_trust/extraction"}),
@@ -147,6 +151,128 @@ class Retrainer:
 
     def group(self, model: InjectionModel, test: list[Row]) -> Group:
         return (test, [model.score(r.text) for r in test], [keyword_score(r.text) for r in test])
+
+
+def _max_by_row(owner: np.ndarray, logits: np.ndarray, n_rows: int) -> np.ndarray:
+    """Per-row score: the sigmoid of the largest window logit (the scanner's maximum over windows)."""
+    best = np.full(n_rows, -np.inf)
+    np.maximum.at(best, owner, logits)
+    return 1.0 / (1.0 + np.exp(-np.clip(best, -30, 30)))
+
+
+def sequence_experiment(
+    retrainer: Retrainer, held: list[Row], calibration: list[Row], seeds: int, joint: bool, buckets: int
+) -> None:
+    """Round 6 (not shipped): the linear model, a 1-D CNN over concept-token sequences, and the average of
+    their window logits (or, with `joint`, a CNN trained together with a linear term over the concept
+    features), in the leave-one-out tables and on benign chat, for several CNN seeds."""
+    import torch
+
+    from tenbin.guard.sequence import tokenize
+    from tenbin.guard.sequence_train import cnn_logits, train_cnn
+
+    torch.set_num_threads(1)
+    tokens = [tokenize(w.text, buckets=buckets) for w in retrainer.windows]
+    labels = np.array([w.label for w in retrainer.windows])
+    folds = {**SHARED_FAMILIES, **UNSEEN_FAMILIES, "(none: full model)": frozenset()}
+    variants = ("linear", "joint") if joint else ("linear", "cnn", "average")
+    # results[variant][seed] -> {fold name: Group}
+    results: dict[str, list[dict[str, Group]]] = {v: [{} for _ in range(seeds)] for v in variants}
+    for name, sources in folds.items():
+        keep = np.flatnonzero([not retrainer.rows[i].comes_from(sources) for i in retrainer.owner])
+        kept_windows = [retrainer.windows[i] for i in keep]
+        weights, bias = fit_windows(retrainer.sparse.take(keep), kept_windows)
+        full = np.zeros(N_FEATURES)
+        full[N_HASH:] = weights
+        if sources:
+            test_rows = [i for i, r in enumerate(retrainer.rows) if r.source in sources]
+            test = [retrainer.rows[i] for i in test_rows]
+            position = {row: slot for slot, row in enumerate(test_rows)}
+            test_windows = np.flatnonzero([i in position for i in retrainer.owner])
+            owner = np.array([position[i] for i in retrainer.owner[test_windows]], dtype=np.int64)
+            test_tokens = [tokens[i] for i in test_windows]
+            test_sparse = retrainer.sparse.take(test_windows)
+        else:
+            test = held + calibration
+            test_texts = [(slot, w) for slot, r in enumerate(test) for w in split_windows(r.text)]
+            owner = np.array([slot for slot, _ in test_texts], dtype=np.int64)
+            test_tokens = [tokenize(w, buckets=buckets) for _, w in test_texts]
+            test_sparse = concept_rows([w for _, w in test_texts])
+        linear = test_sparse.logits(full, bias)
+        for seed in range(seeds):
+            model, dense_weights = train_cnn(
+                [tokens[i] for i in keep],
+                labels[keep],
+                sample_weights(kept_windows),
+                seed=seed,
+                dense=_dense(retrainer.sparse.take(keep)) if joint else None,
+            )
+            cnn = cnn_logits(model, test_tokens)
+            if dense_weights is not None:
+                joint_weights = np.zeros(N_FEATURES)
+                joint_weights[N_HASH:] = dense_weights
+                outputs = (linear, test_sparse.logits(joint_weights, 0.0) + cnn)
+            else:
+                outputs = (linear, cnn, (linear + cnn) / 2)
+            base = [keyword_score(r.text) for r in test]
+            for variant, logits in zip(variants, outputs, strict=True):
+                results[variant][seed][name] = (test, list(_max_by_row(owner, logits, len(test))), base)
+        print(f"  sequence experiment: {name}", file=sys.stderr)
+    round4 = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") not in ROUND5_FAMILIES]
+    print("\n### Round 6: sequence CNN over concept tokens (mean ± sd over seeds; raw 0.5)\n")
+    print(
+        "| variant | shared LOSO BA | r4 pooled BA | r4+r5 pooled BA | docs FPR en/ja | new docs FPR en/ja "
+        "| MMLU dev FPR | calib MMLU test / JMMLU FPR |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for variant in variants:
+        cells: list[list[float]] = [[] for _ in range(10)]
+        for groups in results[variant]:
+            split = by_language(groups)
+            values = [
+                _ba(groups, list(SHARED_FAMILIES)),
+                _ba(groups, round4),
+                _ba(groups, list(UNSEEN_FAMILIES)),
+                _fpr(split["new/benign_docs / en"]),
+                _fpr(split["new/benign_docs / ja"]),
+                _fpr(split["new/benign_longdocs / en"]),
+                _fpr(split["new/benign_longdocs / ja"]),
+            ]
+            rows, scores, _ = groups["(none: full model)"]
+            for source in ("heldout/mmlu", "calib/mmlu_test", "calib/jmmlu"):
+                picked = [s for r, s in zip(rows, scores, strict=True) if r.source == source]
+                values.append(100 * float(np.mean(np.array(picked) >= 0.5)))
+            for cell, value in zip(cells, values, strict=True):
+                cell.append(value)
+        text = [f"{np.mean(c):.1f} ± {np.std(c):.1f}" for c in cells]
+        print(
+            f"| {variant} | {text[0]} | {text[1]} | {text[2]} | {text[3]} / {text[4]} | {text[5]} / {text[6]} "
+            f"| {text[7]} | {text[8]} / {text[9]} |"
+        )
+    for variant in variants:
+        print(
+            f"- {variant}, shared LOSO BA per seed: "
+            + ", ".join(f"{_ba(g, list(SHARED_FAMILIES)):.1f}" for g in results[variant])
+        )
+
+
+def _dense(sparse: SparseRows) -> np.ndarray:
+    """The concept block of sparse rows as a dense matrix (rows x concept features)."""
+    matrix = np.zeros((sparse.n_rows, N_FEATURES - N_HASH), dtype=np.float32)
+    matrix[sparse.row_of, sparse.indices - N_HASH] = sparse.values
+    return matrix
+
+
+def _ba(groups: dict[str, Group], names: Sequence[str]) -> float:
+    rows = [r for n in names for r in groups[n][0]]
+    scores = [s for n in names for s in groups[n][1]]
+    tpr, fpr = rates(rows, scores)
+    return 100 * ((tpr or 0.0) + 1 - (fpr or 0.0)) / 2
+
+
+def _fpr(group: Group) -> float:
+    _, fpr = rates(group[0], group[1])
+    return 100 * (fpr or 0.0)
 
 
 def leave_one_source_out(retrainer: Retrainer, families: dict[str, frozenset[str]]) -> dict[str, Group]:
@@ -253,11 +379,39 @@ def main() -> None:
     )
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     parser.add_argument("--quick", action="store_true", help="skip the leave-one-out retraining")
+    parser.add_argument(
+        "--sequence-seeds",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only run the round-6 sequence-CNN experiment with N seeds (needs torch; about 4 min per seed)",
+    )
+    parser.add_argument(
+        "--sequence-buckets",
+        type=int,
+        default=N_BUCKETS,
+        help="with --sequence-seeds: hashed ids for words outside the lexicon (1 = concepts and markers only)",
+    )
+    parser.add_argument(
+        "--sequence-joint",
+        action="store_true",
+        help="with --sequence-seeds: train the CNN jointly with a linear term over the concept features",
+    )
     args = parser.parse_args()
     if not (args.shared / "guardrails" / "injection_dev.jsonl.gz").is_file():
         parser.error(f"no guardrails data under {args.shared}")
     np.seterr(over="ignore")
     train, held = build_corpus(args.shared)
+    if args.sequence_seeds > 0:
+        sequence_experiment(
+            Retrainer(train),
+            held,
+            calibration_rows(args.shared),
+            args.sequence_seeds,
+            args.sequence_joint,
+            args.sequence_buckets,
+        )
+        return
     if not args.quick:
         retrainer = Retrainer(train)
         loso = leave_one_source_out(retrainer, SHARED_FAMILIES | OWN_FAMILIES)
