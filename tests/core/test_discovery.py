@@ -27,3 +27,23 @@ def test_local_server_probe() -> None:
     with serve_in_thread(FakeOpenAI().app) as url:
         assert _local_models(f"{url}/v1", 1.0) == ["echo"]
     assert _local_models(f"http://127.0.0.1:{free_port()}/v1", 0.2) == []
+
+
+def test_a_server_that_is_not_http_is_ignored() -> None:
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def banner() -> None:
+        connection, _ = listener.accept()
+        connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+        connection.close()
+
+    threading.Thread(target=banner, daemon=True).start()
+    try:
+        assert _local_models(f"http://127.0.0.1:{listener.getsockname()[1]}/v1", 1.0) == []
+    finally:
+        listener.close()

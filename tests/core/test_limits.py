@@ -74,3 +74,11 @@ async def test_redis_outage_fails_open() -> None:
             await limiter.admit("k", 1, None)  # no exception: serving beats limiting when Redis is down
     finally:
         await limiter.aclose()
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-5", "soon", "99999999"])
+def test_upstream_retry_after_values_are_sane(value: str) -> None:
+    from tenbin.providers._http import error_for_status
+
+    error = error_for_status(429, b'{"error": {"message": "slow"}}', {"retry-after": value}, "openai")
+    assert isinstance(error, RateLimited) and 1 <= int(error.headers["retry-after"]) <= 3600

@@ -9,6 +9,7 @@ Behaviour is chosen by the upstream model id the gateway sends:
   fail-400      HTTP 400 (the client's mistake, passed on)
   slow          waits 3 s before answering (for timeouts)
   break         streams two chunks, then drops the connection
+  bad-bytes     streams two chunks, then an event that is not UTF-8
   tool-echo     streams a tool call whose arguments carry the user's text, 4 characters per fragment
 """
 
@@ -108,6 +109,9 @@ class FakeOpenAI:
             return response
         pieces = [text[i : i + 4] for i in range(0, len(text), 4)]
         for number, piece in enumerate(pieces):
+            if body["model"] == "bad-bytes" and number == 2:
+                await response.write(b"data: \xff\xfe not utf-8\n\n")
+                return response
             if body["model"] == "break" and number == 2:
                 request.transport.close()  # type: ignore[union-attr]
                 return response

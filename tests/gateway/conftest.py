@@ -118,6 +118,9 @@ models:
   - name: mock
     provider: mock
     model: mock
+  - name: bad-bytes
+    provider: upstream1
+    model: bad-bytes
   - name: tool-echo
     provider: upstream1
     model: tool-echo

@@ -107,4 +107,17 @@ def test_a_client_that_hangs_up_mid_stream_is_recorded_as_499(gateway: RunningGa
     connection.close()  # hang up while the model is still producing (one chunk per 0.2 s)
     row = rows_for(gateway, request_id, wait_s=10)
     assert row["status"] == 499 and row["error_type"] == "client_closed_request"
+    assert row["input_tokens"] and row["output_tokens"] is not None  # the call is still charged
     assert row["latency_ms"] < 5_000  # the gateway stopped instead of streaming into the void
+
+
+def test_an_unreadable_upstream_event_ends_the_stream_with_an_error(gateway: RunningGateway) -> None:
+    client = openai.OpenAI(base_url=f"{gateway.base_url}/v1", api_key=MASTER_KEY, max_retries=0)
+    with client.chat.completions.with_streaming_response.create(
+        model="bad-bytes", messages=[{"role": "user", "content": "some text to stream"}], stream=True
+    ) as response:
+        request_id = response.headers["x-request-id"]
+        lines = [line for line in response.iter_lines() if line]
+    assert lines[-1] == "data: [DONE]" and '"error"' in lines[-2]
+    row = rows_for(gateway, request_id)
+    assert row["status"] == 502 and row["error_type"] == "upstream_error"
