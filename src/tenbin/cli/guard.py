@@ -10,6 +10,8 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
+from tenbin.jsonl import JsonlError, iter_jsonl
+
 app = typer.Typer(help="PII masking and prompt-injection scanning of JSONL files.", no_args_is_help=True)
 
 InputFile = Annotated[Path, typer.Argument(help='JSONL file with one {"id", "text"} object per line.')]
@@ -24,19 +26,13 @@ class RowError(ValueError):
 
 def read_rows(path: Path) -> Iterator[tuple[Any, str]]:
     """(id, text) per non-empty line; a bad line raises RowError naming the line."""
-    if not path.is_file():
-        raise RowError(f"{path}: no such file")
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RowError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "id" not in row:
+    try:
+        for number, row in iter_jsonl(path):
+            if not isinstance(row.get("text"), str) or "id" not in row:
                 raise RowError(f'{path}:{number}: each row needs "id" and a string "text"')
             yield row["id"], row["text"]
+    except JsonlError as exc:
+        raise RowError(str(exc)) from None
 
 
 def _write(rows: Iterator[dict[str, Any]], output: Path | None) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
+
+from tenbin.jsonl import JsonlError, iter_jsonl
 
 __all__ = [
     "Answer",
@@ -146,16 +147,7 @@ def find_data_file(path: Path, candidates: Sequence[str], suite: str) -> Path:
 
 def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line; bad lines are errors naming file and line."""
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
-            if not isinstance(row, dict):
-                raise EvalError(f"{path}:{lineno}: expected a JSON object")
-            rows.append((lineno, row))
-    return rows
+    try:
+        return list(iter_jsonl(path))
+    except JsonlError as exc:
+        raise EvalError(str(exc)) from None

@@ -7,16 +7,15 @@ across datasets. Every problem is reported with the file name and line number.
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
+from tenbin.jsonl import JsonlError, iter_jsonl
 from tenbin.router.errors import OutcomesError
 
 REQUIRED = ("dataset", "item_id", "prompt", "model", "score")
@@ -55,30 +54,12 @@ class OutcomeTable:
         )
 
 
-def _open_text(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open("r", encoding="utf-8")
-
-
 def iter_json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object) for each non-blank line; raise OutcomesError on bad JSON."""
-    if not path.is_file():
-        raise OutcomesError(f"{path}: no such file")
+    """Yield (line number, object) for each non-blank line; raise OutcomesError on bad input."""
     try:
-        with _open_text(path) as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise OutcomesError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-                if not isinstance(obj, dict):
-                    raise OutcomesError(f"{path}:{lineno}: expected a JSON object, got {type(obj).__name__}")
-                yield lineno, obj
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise OutcomesError(f"{path}: cannot read ({exc})") from None
+        yield from iter_jsonl(path)
+    except JsonlError as exc:
+        raise OutcomesError(str(exc)) from None
 
 
 def _number(value: Any) -> bool:
