@@ -55,4 +55,4 @@ def test_bad_input_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
     not_json = tmp_path / "nj.jsonl"
     not_json.write_text("{oops\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["scan", str(not_json)])
-    assert result.exit_code == 2 and "not valid JSON" in result.output
+    assert result.exit_code == 2 and "invalid JSON" in result.output
