@@ -38,7 +38,7 @@ def test_no_costs_is_allowed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("{not json", "not valid JSON"),
+        ("{not json", "invalid JSON"),
         ('["a list"]', "expected a JSON object"),
         ('{"dataset": "d", "item_id": "1", "prompt": "p", "model": "m"}', "missing field(s) score"),
         ('{"dataset": "d", "item_id": "1", "prompt": "p", "model": "m", "score": 1.5}', "'score' must be"),
