@@ -22,6 +22,7 @@ from tenbin.gateway.guarding import GuardPolicy
 from tenbin.gateway.limits import RedisLimiter, build_limiter
 from tenbin.gateway.responses import send_error
 from tenbin.gateway.validation import parse_json_body
+from tenbin.guard import Guard
 from tenbin.observe import Metrics
 from tenbin.routing import RouteTable
 from tenbin.store.db import Database
@@ -198,13 +199,17 @@ class Gateway:
             row.request_body = orjson.dumps(context.body).decode()
         self.ledger.record(row)
 
+    def guard_for(self, context: RequestContext) -> Guard | None:
+        """The guard of the calling key (its overrides merged in), or None when it checks nothing."""
+        principal = context.principal
+        record = principal.record if principal else None
+        return self.guard.for_key(principal.name if principal else None, record.guard if record else None)
+
     def _body_is_safe(self, context: RequestContext) -> bool:
         """A body may be stored once the guard has masked it, or when the caller's guard masks nothing."""
         if context.guard is not None:
             return True
-        principal = context.principal
-        record = principal.record if principal else None
-        guard = self.guard.for_key(principal.name if principal else None, record.guard if record else None)
+        guard = self.guard_for(context)
         return guard is None or guard.settings.pii.action == "off"
 
     def record_error(self, context: RequestContext, error: TenbinError) -> None:

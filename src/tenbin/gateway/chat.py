@@ -69,9 +69,7 @@ def settle(gateway: Gateway, context: RequestContext, info: CallInfo, status: in
 
 async def apply_guard(gateway: Gateway, context: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
     """Mask and scan the request per the key's guard settings; returns the body to send upstream."""
-    principal = context.principal
-    record = principal.record if principal else None
-    guard = gateway.guard.for_key(principal.name if principal else None, record.guard if record else None)
+    guard = gateway.guard_for(context)
     if guard is None:
         return body
     exchange, upstream_body, blocked = await GuardedExchange.inspect(guard, body)

@@ -58,9 +58,7 @@ async def handle_metrics(gateway: Gateway, context: RequestContext, receive: Rec
 
 def _mask_embedding_input(gateway: Gateway, context: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
     """Texts sent for embedding carry PII too: the key's PII policy applies (masking needs no restore here)."""
-    principal = context.principal
-    record = principal.record if principal else None
-    guard = gateway.guard.for_key(principal.name if principal else None, record.guard if record else None)
+    guard = gateway.guard_for(context)
     action = guard.settings.pii.action if guard is not None else "off"
     texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
     if action == "off" or not all(isinstance(text, str) for text in texts):
