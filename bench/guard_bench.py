@@ -26,6 +26,7 @@ import re
 import statistics
 import sys
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -37,6 +38,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from train_injection import (  # noqa: E402
     DEFAULT_SHARED,
+    GUARD_DATA,
     NEW_FAMILIES,
     Row,
     build_corpus,
@@ -48,9 +50,11 @@ from train_injection import (  # noqa: E402
 
 from tenbin.guard.features import N_FEATURES, N_HASH  # noqa: E402
 from tenbin.guard.injection import InjectionModel, split_windows  # noqa: E402
+from tenbin.guard.languages import WORLD_LANGUAGES  # noqa: E402
 from tenbin.guard.pii import detect_pii  # noqa: E402
 from tenbin.guard.sequence import N_BUCKETS  # noqa: E402
 from tenbin.guard.trainer import SparseRows  # noqa: E402
+from tenbin.jsonl import iter_jsonl  # noqa: E402
 
 SHARED_FAMILIES: dict[str, frozenset[str]] = {
     "tensor_trust": frozenset({"tensor_trust/hijacking", "tensor_trust/extraction"}),
@@ -76,9 +80,12 @@ OWN_FAMILIES: dict[str, frozenset[str]] = {
 # row says how the model does on a family it never saw in either language.
 # Round 5 added these two; the round-4 pooled number is also printed without them, to compare rounds.
 ROUND5_FAMILIES = frozenset({"benign_longdocs", "doc_injections"})
+ROUND7_FAMILIES = frozenset({"agent_abuse", "goal_hijack", "harmful_pretext", "benign_r7"})
 UNSEEN_FAMILIES: dict[str, frozenset[str]] = {
     f"new/{family}": frozenset({f"own/en_{family}", f"own/ja_{family}"}) for family in NEW_FAMILIES
 }
+ROUND4_FAMILIES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") not in ROUND5_FAMILIES | ROUND7_FAMILIES]
+ROUND7_NAMES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") in ROUND7_FAMILIES]
 
 _KEYWORDS = re.compile(
     r"ignore (all |any |the )?(previous|prior|above)|disregard|system prompt|jailbreak|developer mode|"
@@ -218,7 +225,7 @@ def sequence_experiment(
             for variant, logits in zip(variants, outputs, strict=True):
                 results[variant][seed][name] = (test, list(_max_by_row(owner, logits, len(test))), base)
         print(f"  sequence experiment: {name}", file=sys.stderr)
-    round4 = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") not in ROUND5_FAMILIES]
+    round4 = ROUND4_FAMILIES
     print("\n### Round 6: sequence CNN over concept tokens (mean ± sd over seeds; raw 0.5)\n")
     print(
         "| variant | shared LOSO BA | r4 pooled BA | r4+r5 pooled BA | docs FPR en/ja | new docs FPR en/ja "
@@ -333,6 +340,74 @@ def held_out(held: list[Row], calibration: list[Row]) -> dict[str, Group]:
     return groups
 
 
+# Written by separate authors who never saw the detector, its lexicon or its training files, and never
+# trained on. Rows whose id hashes even form the "dev" half (the only half anyone looked at while changing the
+# detector); the odd "test" half is the number to quote.
+NEVER_SEEN_FILES = (
+    "fresh_eval_en.jsonl",
+    "fresh_eval_ja.jsonl",
+    "multilingual_eval.jsonl",
+    "multilingual_eval2.jsonl",
+)
+# Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
+# multilingual set is in languages the lexicon does not know at all.
+LEXICON_LANGUAGES = frozenset({"en", "ja", *WORLD_LANGUAGES})
+
+
+def never_seen_rows() -> list[tuple[Row, str, str]]:
+    """(row, family, half) for every row of the never-seen files present."""
+    found: list[tuple[Row, str, str]] = []
+    for name in NEVER_SEEN_FILES:
+        path = GUARD_DATA / name
+        if not path.is_file():
+            continue
+        for _, record in iter_jsonl(path):
+            half = "dev" if zlib.crc32(str(record["id"]).encode()) % 2 == 0 else "test"
+            row = Row(str(record["text"]), int(record["label"]), f"never-seen/{name}", str(record["lang"]))
+            found.append((row, str(record["family"]), half))
+    return found
+
+
+def never_seen(model: InjectionModel) -> None:
+    found = never_seen_rows()
+    if not found:
+        return
+    scores = [model.score(row.text) for row, _, _ in found]
+    base = [keyword_score(row.text) for row, _, _ in found]
+
+    def group(keep: Callable[[Row, str, str], bool]) -> Group:
+        picked = [i for i, item in enumerate(found) if keep(*item)]
+        return ([found[i][0] for i in picked], [scores[i] for i in picked], [base[i] for i in picked])
+
+    by_set: dict[str, Group] = {}
+    for half in ("test", "dev"):
+        for lang in sorted({row.lang for row, _, _ in found}):
+            by_set[f"{half} / {lang}"] = group(
+                lambda r, f, h, lang=lang, half=half: r.lang == lang and h == half
+            )
+    print_table("Injection, never-seen sets (other authors; shipped model, calibrated threshold)", by_set)
+    for half in ("test", "dev"):
+        known = group(
+            lambda r, f, h, half=half: (
+                h == half and r.source.startswith("never-seen/multilingual") and r.lang in LEXICON_LANGUAGES
+            )
+        )
+        unknown = group(lambda r, f, h, half=half: h == half and r.lang not in LEXICON_LANGUAGES)
+        fresh = group(lambda r, f, h, half=half: h == half and r.source.startswith("never-seen/fresh"))
+        groups = {"fresh": fresh, "known": known, "unknown": unknown}
+        print(
+            f"- {half}: balanced accuracy, fresh en+ja: {balanced(groups, ['fresh'])}; other languages with "
+            f"concept words: {balanced(groups, ['known'])}; languages without: {balanced(groups, ['unknown'])}"
+        )
+    families = {
+        f"{family} ({'attack' if label else 'benign'})": group(
+            lambda r, f, h, family=family, label=label: f == family and r.label == label
+        )
+        for family, label in sorted({(f, r.label) for r, f, _ in found})
+    }
+    print_table("Never-seen sets by family (both halves, all languages)", families)
+
+
 def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
@@ -421,14 +496,15 @@ def main() -> None:
         print("\nBalanced accuracy, four shared families pooled:", balanced(loso, list(SHARED_FAMILIES)))
         unseen = leave_one_source_out(retrainer, UNSEEN_FAMILIES)
         print_table(
-            "Injection, round-4/5 families left out one at a time (English and Japanese together)",
+            "Injection, round-4/5/7 families left out one at a time (English and Japanese together)",
             by_language(unseen),
         )
-        round4 = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") not in ROUND5_FAMILIES]
+        round4 = ROUND4_FAMILIES
         print("\nBalanced accuracy, round-4 families pooled:", balanced(unseen, round4))
-        print(
-            "Balanced accuracy, round-4 and round-5 families pooled:", balanced(unseen, list(UNSEEN_FAMILIES))
-        )
+        round45 = [n for n in UNSEEN_FAMILIES if n not in ROUND7_NAMES]
+        print("Balanced accuracy, round-4 and round-5 families pooled:", balanced(unseen, round45))
+        print("Balanced accuracy, round-7 families pooled:", balanced(unseen, ROUND7_NAMES))
+        print("Balanced accuracy, all own families pooled:", balanced(unseen, list(UNSEEN_FAMILIES)))
         lolo = leave_one_language_out(retrainer, held)
         print_table("Injection, leave-one-language-out", lolo)
         for name in lolo:
@@ -453,6 +529,7 @@ def main() -> None:
     print_table(
         "Injection, shipped model in-sample (rows it trained on; not a generalisation claim)", in_sample
     )
+    never_seen(InjectionModel.load())
     latency(train, held)
 
 

@@ -80,6 +80,13 @@ NEW_FAMILIES = {
     # and lines addressed to the AI that turn each of them into its injected twin (see doc_twins).
     "benign_longdocs": 0,
     "doc_injections": 1,
+    # Round 7: agents told to act (buy, transfer, post, delete, send data out) without the classic override
+    # words; goal and role hijacks phrased without "ignore"; harmful requests behind a pretext; and their
+    # benign mirror images (crime fiction without detail, user-requested agent actions, legitimate task changes).
+    "agent_abuse": 1,
+    "goal_hijack": 1,
+    "harmful_pretext": 1,
+    "benign_r7": 0,
 }
 OWN_TRAIN.update(
     {

@@ -11,6 +11,9 @@ recognises the Japanese ones too. Lowercase patterns: they run on normalize_text
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from tenbin.guard.languages import WORLD_STEMS
 
 # concept -> (English stems, matched at a word start; Japanese substrings / free regex)
 LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -44,6 +47,12 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "not bound by",
             "break the rules",
             "break your",
+            "throw away",
+            "throw it away",
+            "scrap$",
+            "whatever you've been told",
+            "whatever you were told",
+            "whatever you have been told",
         ),
         (
             "無視",
@@ -66,6 +75,9 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "守らな",
             "守る必要",
             "捨て",
+            "矛盾しても構",
+            "撤廃",
+            "なかったことに",
         ),
     ),
     "INSTRUCTION": (
@@ -114,6 +126,7 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "安全装置",
             "約束事",
             "規約",
+            "禁止事項",
         ),
     ),
     "PRIOR": (
@@ -241,6 +254,11 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "product key",
             "secret word",
             "secret code",
+            "hidden instruction",
+            "hidden rule",
+            "opening instruction",
+            "connection string",
+            ".env$",
         ),
         (
             "システムプロンプト",
@@ -263,6 +281,11 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "アクセスコード",
             "プロダクトキー",
             "os.environ",
+            "システムメッセージ",
+            "隠された設定",
+            "どんな設定",
+            ".env",
+            "接続文字列",
         ),
     ),
     "GAME_TOKEN": (
@@ -420,6 +443,12 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "everything i ask",
             "no matter how",
             "zero restriction",
+            "without filters",
+            "filters off",
+            "filter off",
+            "no safety",
+            "safety off",
+            "without safety",
         ),
         (
             "制限のない",
@@ -445,6 +474,12 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "タブーはない",
             "無検閲",
             "検閲なしで",
+            "フィルターをかけず",
+            "制約は存在し",
+            "制限は存在し",
+            "禁止事項をすべて解除",
+            "すべて許可",
+            "規制がすべて",
         ),
     ),
     "JAILBREAK_NAME": (
@@ -978,6 +1013,12 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "chat history",
             "cookies",
             "location",
+            "url-encod",
+            "urlencod",
+            "webhook",
+            "get parameter",
+            "query string",
+            "append it to the url",
         ),
         (
             "送信",
@@ -996,6 +1037,10 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "外部サーバ",
             "位置情報",
             "クッキー",
+            "urlエンコード",
+            "getパラメータ",
+            "webhook",
+            "クエリ文字列",
         ),
     ),
     "AUTHORITY": (
@@ -1029,6 +1074,11 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "approved an exception",
             "verified as",
             "auth token",
+            "law enforcement",
+            "police department",
+            "warrant",
+            "root privilege",
+            "root access",
         ),
         (
             "管理者",
@@ -1049,6 +1099,13 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "承認しました",
             "認証済み",
             "特例",
+            "認証されました",
+            "権限レベル",
+            "管理者として",
+            "警視庁",
+            "警察",
+            "捜査",
+            "令状",
         ),
     ),
     "URGENCY": (
@@ -1112,6 +1169,20 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "have been updated",
             "change of plan",
             "from this point",
+            "new priority",
+            "top priority",
+            "top-priority",
+            "highest priority",
+            "real goal",
+            "actual goal",
+            "true goal",
+            "real objective",
+            "actual objective",
+            "new purpose",
+            "your purpose is now",
+            "your mission is now",
+            "you work for me",
+            "now work for me",
         ),
         (
             "新しい指示",
@@ -1131,6 +1202,16 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "変更され",
             "本来の任務",
             "真の指示",
+            "新しい目的",
+            "最優先タスク",
+            "最優先の命令",
+            "最上位の命令",
+            "最優先の指示",
+            "役目は終わ",
+            "役割は終わ",
+            "本来の目的",
+            "新しい任務",
+            "真の目的",
         ),
     ),
     "INDIRECT_ADDRESS": (
@@ -1274,6 +1355,13 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "you are transcribing",
             "you are processing this",
             "you are summari",
+            "system instruction for",
+            "instruction for the",
+            "analyst bot",
+            "@agent",
+            "dear assistant",
+            "automated instruction",
+            "hey assistant",
         ),
         (
             r"(?:ai|アシスタント|言語モデル|モデル|エージェント|llm|ボット|bot)(?:システム)?"
@@ -1283,6 +1371,12 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             r"(?:ai|アシスタント|言語モデル|モデル|llm)は.{0,30}(?:こと|せよ|ください)",
             r"llmが.{0,10}読んだら",
             r"@(?:assistant|ai|copilot|アシスタント)",
+            "モデルさん",
+            "システムへ[。、:：]",
+            "ツールへの指示",
+            "aiへの指示",
+            "分類システム",
+            "校正ai",
         ),
     ),
     # A trigger tied to the moment the model handles the text: "when summarising this page, also ...".
@@ -1365,6 +1459,16 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "and delete this",
             "then delete this",
             "delete the audit",
+            "don't show",
+            "do not show",
+            "without showing",
+            "skip the confirmation",
+            "skip confirmation",
+            "no need to confirm",
+            "without verification",
+            "without verifying",
+            "hide this from",
+            "hide it from",
         ),
         (
             r"ユーザー(?:に|には)(?:伝え|知らせ|言わ|見せ)(?:ない|ず)",
@@ -1380,6 +1484,13 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "承認済みです",
             "このメールは削除",
             "ログを削除",
+            "表示せず",
+            "見せず",
+            "確認を待たず",
+            "後回しで",
+            "承認メールは飛ば",
+            "説明はしないで",
+            "気づかれない",
         ),
     ),
     # Actions an agent can take with tools: harmless in a question, a hijack when a document orders them.
@@ -1431,6 +1542,23 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "using the shell",
             "shell tool",
             "the shell",
+            "gift card",
+            "drop table",
+            "delete from",
+            "process a refund",
+            "repost",
+            "forward the last",
+            "forward all",
+            "forward every",
+            "change the user's password",
+            "change the password",
+            "create a public",
+            "public gist",
+            "make it public",
+            "make the repo public",
+            "transfer $",
+            "purchase tool",
+            "browser tool",
         ),
         (
             r"を呼び出",
@@ -1451,6 +1579,15 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "を実行して",
             "に投稿して",
             "チケットもすべて閉じ",
+            "ギフトカード",
+            "購入ツール",
+            "gist",
+            "パスワードを変更",
+            "全額返金",
+            "自動送信",
+            "削除して",
+            "公開して",
+            "招待をすべて承認",
         ),
     ),
     # Markup that hides text from a human reader but not from a model.
@@ -1898,19 +2035,43 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 CONCEPTS: tuple[str, ...] = tuple(LEXICON)
 
 
-def _english(stem: str) -> str:
-    """A stem matches at a word start; a trailing "$" makes it a whole word (plural allowed)."""
-    if stem.endswith("$"):
-        return re.escape(stem[:-1]) + r"(?:s|es|'s)?(?![a-z0-9])"
-    return re.escape(stem)
+_Trie = dict[str, "_Trie"]
+_PLAIN_END = ""  # a stem ends here and matches as a prefix of a longer word
+_WHOLE_END = "$"  # a stem ends here and must end the word
+
+
+def _trie(stems: Iterable[str]) -> _Trie:
+    root: _Trie = {}
+    for stem in stems:
+        whole = stem.endswith("$")
+        node = root
+        for char in stem[:-1] if whole else stem:
+            node = node.setdefault(char, {})
+        node[_WHOLE_END if whole else _PLAIN_END] = {}
+    return root
+
+
+def _trie_regex(node: _Trie, word_end: str) -> str:
+    """A regex matching the trie's stems, sharing their prefixes: the scan tries one branch per character
+    instead of every stem in turn, so thousands of stems in many languages cost about what a hundred did."""
+    if _PLAIN_END in node:
+        # Only where a match starts is used, so longer stems below a matching prefix add nothing.
+        return ""
+    branches = [
+        re.escape(char) + _trie_regex(child, word_end) for char, child in sorted(node.items()) if char != "$"
+    ]
+    if _WHOLE_END in node:
+        branches.append(word_end)
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
 
 
 def _compile(english: tuple[str, ...], other: tuple[str, ...]) -> re.Pattern[str]:
-    # One word-start check for all English stems (sorted longest first) keeps the scan fast.
     parts = list(other)
     if english:
-        stems = sorted(english, key=len, reverse=True)
-        parts.insert(0, r"(?<![a-z0-9])(?:" + "|".join(_english(stem) for stem in stems) + ")")
+        # English: a stem starts a word; "$" makes it a whole word, plural allowed.
+        parts.insert(0, r"(?<![a-z0-9])" + _trie_regex(_trie(english), r"(?:s|es|'s)?(?![a-z0-9])"))
     return re.compile("|".join(parts), re.MULTILINE)
 
 
@@ -1918,10 +2079,13 @@ PATTERNS: dict[str, re.Pattern[str]] = {name: _compile(*entry) for name, entry i
 
 
 def concept_hits(text: str) -> dict[str, list[int]]:
-    """Concept -> start offsets of its matches in `text` (normalised text expected)."""
+    """Concept -> start offsets of its matches in `text` (normalised text expected): English and Japanese
+    through the patterns above, the other languages through one trie walk."""
     hits: dict[str, list[int]] = {}
     for name, pattern in PATTERNS.items():
         found = [m.start() for m in pattern.finditer(text)]
         if found:
             hits[name] = found
+    for name, starts in WORLD_STEMS.hits(text).items():
+        hits[name] = sorted({*hits.get(name, ()), *starts})
     return hits

@@ -120,6 +120,12 @@ _TURN = re.compile(r"(?:^|\n)\s*(?:user|human|assistant|ai|q|a|ユーザー|ア�
 _MARKDOWN_EXFIL = re.compile(
     r"!?\[[^\]\n]{0,80}\]\(\s*https?://[^)\s]*\?[^)\s]*(?:[{<]|%7b|insert|history|conversation|chat|email|user|会話)"
 )
+# A markdown image whose query string is left for the reader to fill ("?d=)" or "?d=summary" plus an order
+# to put something there): rendering it sends whatever was filled in to that server.
+_MARKDOWN_IMAGE_QUERY = re.compile(r"!\[[^\]\n]{0,80}\]\(\s*https?://[^)\s]*\?[^)\s]*=[^)\s&]{0,20}\)")
+_FILL_CUE = re.compile(
+    r"replac|append|add .{0,40}(?:to|after) the (?:url|link|query)|url-?encod|urlエンコード|付け(?:足|加)|置き換|埋め込"
+)
 
 
 # Quotations. A quotation introduced or followed by a reporting phrase is discussed, not given: 'messages such
@@ -235,6 +241,12 @@ def _near(first: list[int], second: list[int]) -> bool:
     return False
 
 
+# An encoded blob is suspicious when its decoded text gives orders, asks for secrets or acts through tools.
+_DECODED_CONTROL_CONCEPTS = frozenset(
+    {"OVERRIDE", "REVEAL", "SECRET", "INSTRUCTION", "HARM", "EXFIL", "TOOL_ACTION"}
+)
+
+
 def _structure(text: str, hits: dict[str, list[int]], decoded: tuple[str, ...], blob_count: int) -> list[str]:
     found: list[str] = []
     length = len(text)
@@ -253,9 +265,7 @@ def _structure(text: str, hits: dict[str, list[int]], decoded: tuple[str, ...], 
         found.append("SYMBOL_RUN")
     if blob_count:
         found.append("ENCODED_BLOB")
-    if decoded and any(
-        concept_hits(d).keys() & {"OVERRIDE", "REVEAL", "SECRET", "INSTRUCTION", "HARM"} for d in decoded
-    ):
+    if decoded and any(concept_hits(d).keys() & _DECODED_CONTROL_CONCEPTS for d in decoded):
         found.append("DECODED_CONTROL")
     if text.rstrip().endswith(("?", "？")):
         found.append("ENDS_QUESTION")
@@ -263,7 +273,7 @@ def _structure(text: str, hits: dict[str, list[int]], decoded: tuple[str, ...], 
         found.append("MANY_CONCEPTS")
     if len(_TURN.findall(text)) >= 3:
         found.append("DIALOGUE_TURNS")
-    if _MARKDOWN_EXFIL.search(text):
+    if _MARKDOWN_EXFIL.search(text) or (_MARKDOWN_IMAGE_QUERY.search(text) and _FILL_CUE.search(text)):
         found.append("MARKDOWN_EXFIL")
     framed = any(name in hits for name in _FRAMING)
     harm_request = "HARM" in hits and "HARM_REQUEST" in hits and _near(hits["HARM"], hits["HARM_REQUEST"])

@@ -3,8 +3,8 @@
 NFKC (full-width, ligatures, circled letters), case-fold, drop zero-width and control characters,
 map Cyrillic/Greek look-alike letters inside Latin words ("Іgnоrе" -> "ignore"), join spaced-out letters
 ("i g n o r e", "無 視"), map leet-speak inside words ("1gn0r3" -> "ignore"), and decode long base64 / hex
-blobs so the decoded text is scanned too. When the text itself says it is rot13 or written backwards, the
-decoded / reversed text is scanned as well, and short quoted fragments that the text asks to be joined
+blobs and percent-encoded runs so the decoded text is scanned too. When the text itself says it is rot13, Morse or written backwards,
+the decoded / reversed text is scanned as well, and short quoted fragments that the text asks to be joined
 (a = "ign", b = "ore ...") are joined and scanned.
 """
 
@@ -16,6 +16,7 @@ import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs"})
 _KEEP_CONTROL = frozenset("\n\t")
@@ -39,6 +40,54 @@ _ROT13_CUE = re.compile(r"rot-?13|caesar|シーザー")
 _REVERSE_CUE = re.compile(
     r"backwards|reversed|in reverse|reverse order|right to left|逆から|逆順|反対から|後ろから"
 )
+_PERCENT = re.compile(r"(?:%[0-9a-fA-F]{2}){6,}")
+_MORSE_CUE = re.compile(r"morse|モールス")
+_MORSE_RUN = re.compile(r"(?:[.\-]{1,6}[ /]+){4,}[.\-]{1,6}")
+_MORSE = {
+    code: letter
+    for letter, code in zip(
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        [
+            ".-",
+            "-...",
+            "-.-.",
+            "-..",
+            ".",
+            "..-.",
+            "--.",
+            "....",
+            "..",
+            ".---",
+            "-.-",
+            ".-..",
+            "--",
+            "-.",
+            "---",
+            ".--.",
+            "--.-",
+            ".-.",
+            "...",
+            "-",
+            "..-",
+            "...-",
+            ".--",
+            "-..-",
+            "-.--",
+            "--..",
+            "-----",
+            ".----",
+            "..---",
+            "...--",
+            "....-",
+            ".....",
+            "-....",
+            "--...",
+            "---..",
+            "----.",
+        ],
+        strict=True,
+    )
+}
 _FRAGMENT = re.compile(r"[\"「]([^\"「」\n]{1,40})[\"」]")
 _JOIN_CUE = re.compile(r"\+|concaten|combine|join|merge|連結|つなげ|繋げ|結合")
 
@@ -58,7 +107,7 @@ def normalize(text: str) -> NormalizedText:
     decoded.extend(_hinted_decodings(cleaned.casefold()))
     decoded = decoded[:_MAX_DECODED]
     # The blob itself is noise to the n-grams; its decoded text is scanned separately.
-    cleaned = _HEX.sub(" 〔blob〕 ", _BASE64.sub(" 〔blob〕 ", cleaned))
+    cleaned = _PERCENT.sub(" 〔blob〕 ", _HEX.sub(" 〔blob〕 ", _BASE64.sub(" 〔blob〕 ", cleaned)))
     return NormalizedText(text=_unmask(cleaned), decoded=tuple(_unmask(d) for d in decoded), blob_count=blobs)
 
 
@@ -92,6 +141,8 @@ def _hinted_decodings(folded: str) -> list[str]:
         found.append(codecs.decode(folded, "rot13"))
     if _REVERSE_CUE.search(folded):
         found.append(folded[::-1])
+    if _MORSE_CUE.search(folded):
+        found.extend(_morse(run.group(0)) for run in _MORSE_RUN.finditer(folded))
     fragments = _FRAGMENT.findall(folded)
     if len(fragments) >= 2 and _JOIN_CUE.search(folded):
         found.append("".join(fragments))
@@ -106,6 +157,11 @@ def _decode_blobs(text: str) -> tuple[list[str], int]:
         plain = _printable(_try_base64(match.group(0)))
         if plain and len(decoded) < _MAX_DECODED:
             decoded.append(plain)
+    for match in _PERCENT.finditer(text):
+        blobs += 1
+        plain = _printable(unquote_to_bytes(match.group(0)))
+        if plain and len(decoded) < _MAX_DECODED:
+            decoded.append(plain)
     for match in _HEX.finditer(text):
         blobs += 1
         try:
@@ -116,6 +172,11 @@ def _decode_blobs(text: str) -> tuple[list[str], int]:
         if plain and len(decoded) < _MAX_DECODED:
             decoded.append(plain)
     return decoded, blobs
+
+
+def _morse(run: str) -> str:
+    words = re.split(r"\s*/\s*|\s{2,}", run.strip())
+    return " ".join("".join(_MORSE.get(code, "") for code in word.split()) for word in words)
 
 
 def _try_base64(blob: str) -> bytes:
