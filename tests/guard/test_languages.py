@@ -24,7 +24,23 @@ CORE = {"OVERRIDE", "INSTRUCTION", "REVEAL", "SECRET"}
 
 
 def test_every_language_module_uses_known_concepts_and_folded_stems() -> None:
-    assert set(WORLD_LANGUAGES) == {"de", "fr", "es", "pt", "it", "ru", "zh", "ko"}
+    assert set(WORLD_LANGUAGES) == {
+        "de",
+        "fr",
+        "es",
+        "pt",
+        "it",
+        "ru",
+        "zh",
+        "ko",
+        "id",
+        "vi",
+        "ar",
+        "hi",
+        "nl",
+        "pl",
+        "tr",
+    }
     for code, language in WORLD_LANGUAGES.items():
         stems = {**language.worded, **language.unspaced}
         assert set(stems) <= set(LEXICON), code

@@ -484,7 +484,6 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "JAILBREAK_NAME": (
         (
-            "dan$",
             "do anything now",
             "developer mode",
             "dev mode",
@@ -508,6 +507,10 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "shadow",
         ),
         (
+            # "DAN" only where it is a name ("you are DAN", "DAN:", "DAN mode", "DAN 6.0"): bare "dan" is
+            # "and" in Indonesian, "than" in Dutch, and became "dans" in French through the plural rule.
+            r"(?<![a-z0-9])(?:as|am|are|called|named|become|be|play|playing|hello|hi|dear|stay|now) dan(?![a-z0-9])",
+            r"(?<![a-z0-9])dan(?: ?(?:mode|:|\)|\d+\.\d)|'s)",
             "開発者モード",
             "デバッグモード",
             "脱獄",

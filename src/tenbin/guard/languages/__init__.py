@@ -2,21 +2,23 @@
 
 Each module gives `SCRIPT` and `STEMS` (concept -> stems). The concepts are the ones of concepts.py, so a
 model whose weights were learnt from English and Japanese prompts reads German, Chinese or Korean ones through
-the same features: no training row in those languages is needed. Stems of spaced scripts (Latin, Cyrillic)
-match where a word starts ("$" at the end: the whole word); stems of unspaced scripts (Chinese, Korean, whose
+the same features: no training row in those languages is needed. Stems of spaced scripts (Latin, Cyrillic,
+Arabic, Devanagari) match where a word starts ("$" at the end: the whole word); stems of unspaced scripts (Chinese, Korean, whose
 words carry particles) match anywhere.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from tenbin.guard.languages import de, es, fr, it, ko, pt, ru, zh
+from tenbin.guard.languages import ar, de, es, fr, hi, id, it, ko, nl, pl, pt, ru, tr, vi, zh
 from tenbin.guard.stems import StemTrie
 
-SPACED_SCRIPTS = frozenset({"latin", "cyrillic"})
+SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "arabic", "devanagari"})
 UNSPACED_SCRIPTS = frozenset({"cjk", "hangul"})
 
 
@@ -57,18 +59,53 @@ WORLD_LANGUAGES: dict[str, Language] = {
         "ru": ru,
         "zh": zh,
         "ko": ko,
+        "id": id,
+        "vi": vi,
+        "ar": ar,
+        "hi": hi,
+        "nl": nl,
+        "pl": pl,
+        "tr": tr,
     }.items()
 }
 
 
-def _stem_trie() -> StemTrie:
-    trie = StemTrie()
-    for language in WORLD_LANGUAGES.values():
-        for concept, stems in language.worded.items():
-            trie.add(concept, stems, spaced=True)
-        for concept, stems in language.unspaced.items():
-            trie.add(concept, stems, spaced=False)
-    return trie
+# Some languages' stems are read only where the text shows that language, because they are also words of a
+# language the text more likely is: Chinese words written in kanji are often Japanese words with another sense
+# (以上 "that is all", 具体的), and Vietnamese without its diacritics is English-looking ("in ra", "may in").
+_KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff]")
+_VIETNAMESE_LETTER = re.compile(
+    r"[ăâđêôơư\u0300-\u0303\u0309\u0323ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]"
+)
+_GATES: dict[str, Callable[[str], bool]] = {
+    "zh": lambda text: _KANA.search(text) is None,
+    "vi": lambda text: _VIETNAMESE_LETTER.search(text) is not None,
+}
 
 
-WORLD_STEMS = _stem_trie()
+class WorldStems:
+    """All languages' stems: one trie for the languages read everywhere, one per gated language."""
+
+    def __init__(self, languages: dict[str, Language]) -> None:
+        self._always = StemTrie()
+        self._gated: list[tuple[Callable[[str], bool], StemTrie]] = []
+        for code, language in languages.items():
+            trie = self._always
+            if code in _GATES:
+                trie = StemTrie()
+                self._gated.append((_GATES[code], trie))
+            for concept, stems in language.worded.items():
+                trie.add(concept, stems, spaced=True)
+            for concept, stems in language.unspaced.items():
+                trie.add(concept, stems, spaced=False)
+
+    def hits(self, text: str) -> dict[str, list[int]]:
+        found = self._always.hits(text)
+        for gate, trie in self._gated:
+            if gate(text):
+                for concept, starts in trie.hits(text).items():
+                    found[concept] = sorted({*found.get(concept, ()), *starts})
+        return found
+
+
+WORLD_STEMS = WorldStems(WORLD_LANGUAGES)

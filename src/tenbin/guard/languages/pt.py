@@ -83,7 +83,7 @@ STEMS: dict[str, tuple[str, ...]] = {
         "diretrizes",
         "diretiva",
         "política",
-        "politica",
+        "politica$",
         "restrição",
         "restrições",
         "restricao",
@@ -200,7 +200,7 @@ STEMS: dict[str, tuple[str, ...]] = {
         "palavra passe",
         "segredo",
         "secreto",
-        "secreta",
+        "secreta$",
         "secretos",
         "secretas",
         "código de acesso",
@@ -1189,7 +1189,7 @@ STEMS: dict[str, tuple[str, ...]] = {
     ),
     # "segundo" alone is also "second": only "segundo o/a/ele/ela".
     "REPORTED": (
-        "disse",
+        "disse$",
         "diz que$",
         "contou",
         "respondeu",
