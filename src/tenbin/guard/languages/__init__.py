@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from tenbin.guard.languages import ar, de, es, fr, hi, id, it, ko, nl, pl, pt, ru, tr, vi, zh
+from tenbin.guard.languages import ar, cs, de, es, fr, hi, id, it, ko, nl, pl, pt, ru, sv, tr, uk, vi, zh
 from tenbin.guard.stems import StemTrie
 
 SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "arabic", "devanagari"})
@@ -66,6 +66,9 @@ WORLD_LANGUAGES: dict[str, Language] = {
         "nl": nl,
         "pl": pl,
         "tr": tr,
+        "sv": sv,
+        "cs": cs,
+        "uk": uk,
     }.items()
 }
 
