@@ -468,7 +468,8 @@ async def test_unloading_drops_queued_requests_with_a_clear_error(tiny: Tiny) ->
     await asyncio.sleep(0)  # usually all three are handed to the model's worker: one runs, two wait
     await engine.aclose()
     outcomes = await asyncio.gather(*calls, return_exceptions=True)
-    # On a loaded machine the first call may finish before the close; every other one must fail cleanly.
+    # On a loaded machine a call may finish before the close (which ones depends on scheduling); the calls
+    # still waiting must fail cleanly, saying why.
     dropped = [outcome for outcome in outcomes if not isinstance(outcome, tuple)]
     assert dropped and all(isinstance(outcome, UpstreamUnavailable) for outcome in dropped), outcomes
-    assert "unloaded" in str(outcomes[2])
+    assert all("unloaded" in str(outcome) for outcome in dropped), dropped

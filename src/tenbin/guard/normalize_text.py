@@ -20,6 +20,8 @@ from urllib.parse import unquote_to_bytes
 
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs"})
 _KEEP_CONTROL = frozenset("\n\t")
+# Arabic short-vowel marks and tatweel are optional in writing: "انسَ" and "انس" are the same word.
+_ARABIC_OPTIONAL = re.compile(r"[\u064b-\u065f\u0670\u0640]")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,}(?![0-9A-Fa-f])")
 # Four or more single letters separated by one space, dot, dash, underscore or asterisk.
@@ -112,9 +114,10 @@ def normalize(text: str) -> NormalizedText:
 
 
 def _strip_invisible(text: str) -> str:
-    return "".join(
+    visible = "".join(
         ch for ch in text if ch in _KEEP_CONTROL or unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
     )
+    return _ARABIC_OPTIONAL.sub("", visible)
 
 
 def _unmask(text: str) -> str:

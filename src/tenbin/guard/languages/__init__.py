@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from tenbin.guard.languages import ar, cs, de, es, fr, hi, id, it, ko, nl, pl, pt, ru, sv, tr, uk, vi, zh
-from tenbin.guard.stems import StemTrie
+from tenbin.guard.stems import StemIndex
 
 SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "arabic", "devanagari"})
 UNSPACED_SCRIPTS = frozenset({"cjk", "hangul"})
@@ -87,26 +87,26 @@ _GATES: dict[str, Callable[[str], bool]] = {
 
 
 class WorldStems:
-    """All languages' stems: one trie for the languages read everywhere, one per gated language."""
+    """All languages' stems: one index for the languages read everywhere, one per gated language."""
 
     def __init__(self, languages: dict[str, Language]) -> None:
-        self._always = StemTrie()
-        self._gated: list[tuple[Callable[[str], bool], StemTrie]] = []
+        self._always = StemIndex()
+        self._gated: list[tuple[Callable[[str], bool], StemIndex]] = []
         for code, language in languages.items():
-            trie = self._always
+            index = self._always
             if code in _GATES:
-                trie = StemTrie()
-                self._gated.append((_GATES[code], trie))
+                index = StemIndex()
+                self._gated.append((_GATES[code], index))
             for concept, stems in language.worded.items():
-                trie.add(concept, stems, spaced=True)
+                index.add(concept, stems, spaced=True)
             for concept, stems in language.unspaced.items():
-                trie.add(concept, stems, spaced=False)
+                index.add(concept, stems, spaced=False)
 
     def hits(self, text: str) -> dict[str, list[int]]:
         found = self._always.hits(text)
-        for gate, trie in self._gated:
+        for gate, index in self._gated:
             if gate(text):
-                for concept, starts in trie.hits(text).items():
+                for concept, starts in index.hits(text).items():
                     found[concept] = sorted({*found.get(concept, ()), *starts})
         return found
 
