@@ -127,3 +127,15 @@ def test_japanese_model_names_survive_the_route_header(base_url: tuple[str, Path
     text, headers = ask(base_url[0], "jp")
     assert text == "The answer is 42."
     assert "model=速い" in unquote(headers["x-tenbin-route"])
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_plan_asked_for_several_choices_answers_400_naming_n(base_url: tuple[str, Path], stream: bool) -> None:
+    client = openai.OpenAI(base_url=f"{base_url[0]}/v1", api_key=MASTER_KEY, max_retries=0)
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(
+            model="vote", messages=[{"role": "user", "content": "6 × 7 は？"}], n=2, stream=stream
+        )
+    assert caught.value.body["param"] == "n" and "ensemble" in caught.value.body["message"]
+    choices = client.chat.completions.create(model="small", messages=[{"role": "user", "content": "hi"}], n=2).choices
+    assert len(choices) == 2  # a model asked by name still gives n choices

@@ -12,7 +12,7 @@ import orjson
 
 from tenbin import plans
 from tenbin.engine import CallInfo
-from tenbin.errors import PermissionDenied, TenbinError
+from tenbin.errors import InvalidRequest, PermissionDenied, TenbinError
 from tenbin.gateway.context import RequestContext
 from tenbin.gateway.guarding import GuardedExchange, GuardedStream
 from tenbin.gateway.responses import SSE_DONE, send_json, sse_event, start_sse
@@ -130,6 +130,13 @@ async def _complete(
     if decision is None or not decision.runs_plan:
         return await gateway.engine.chat(body, info)
     assert gateway.routes is not None
+    if body.get("n") not in (None, 1):
+        # A cascade or ensemble picks one answer among models; n answers of one model is not what it does.
+        raise InvalidRequest(
+            f"'n' must be 1 when the route runs a {decision.policy} ({decision.route}); "
+            "ask a model by name for several choices.",
+            param="n",
+        )
     route = gateway.routes.config(decision.route)
     if decision.policy == "cascade":
         target = decision.target if decision.target is not None else 0.0
