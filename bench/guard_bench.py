@@ -348,6 +348,7 @@ NEVER_SEEN_FILES = (
     "fresh_eval_ja.jsonl",
     "multilingual_eval.jsonl",
     "multilingual_eval2.jsonl",
+    "multilingual_eval3.jsonl",
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.

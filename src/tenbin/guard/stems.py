@@ -19,7 +19,7 @@ _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u090
 _WORD_RUN = re.compile(rf"[^\W_][\w{_MARKS}]*")
 _WORD_CHAR = re.compile(rf"[\w{_MARKS}]")
 # Characters of scripts written without spaces, where any position may start a word.
-_UNSPACED = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 
 # key -> [(stem, concept, whole word?)]
 _Index = dict[str, list[tuple[str, str, bool]]]

@@ -18,8 +18,8 @@ from types import ModuleType
 from tenbin.guard.languages import ar, cs, de, es, fr, hi, id, it, ko, nl, pl, pt, ru, sv, tr, uk, vi, zh
 from tenbin.guard.stems import StemIndex
 
-SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "arabic", "devanagari"})
-UNSPACED_SCRIPTS = frozenset({"cjk", "hangul"})
+SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "greek", "arabic", "devanagari"})
+UNSPACED_SCRIPTS = frozenset({"cjk", "hangul", "thai"})
 
 
 @dataclass(frozen=True)
