@@ -43,6 +43,8 @@ def test_every_language_module_uses_known_concepts_and_folded_stems() -> None:
         "sv",
         "cs",
         "uk",
+        "el",
+        "th",
     ]
     assert set(WORLD_LANGUAGES) == set(expected)
     for code, language in WORLD_LANGUAGES.items():
@@ -115,7 +117,9 @@ def _never_seen(name: str) -> list[dict[str, object]]:
     return [row for row in rows if zlib.crc32(str(row["id"]).encode()) % 2 == 1]
 
 
-@pytest.mark.parametrize("name", ["fresh_eval_en.jsonl", "fresh_eval_ja.jsonl", "multilingual_eval.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["fresh_eval_en.jsonl", "fresh_eval_ja.jsonl", "multilingual_eval.jsonl", "multilingual_eval2.jsonl"]
+)
 def test_sets_from_other_authors_stay_above_a_floor(name: str) -> None:
     rows = _never_seen(name)
     flagged = [(injection_score(str(row["text"])) >= 0.5, row["label"] == 1) for row in rows]

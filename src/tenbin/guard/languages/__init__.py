@@ -15,7 +15,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from tenbin.guard.languages import ar, cs, de, es, fr, hi, id, it, ko, nl, pl, pt, ru, sv, tr, uk, vi, zh
+from tenbin.guard.languages import (
+    ar,
+    cs,
+    de,
+    el,
+    es,
+    fr,
+    hi,
+    id,
+    it,
+    ko,
+    nl,
+    pl,
+    pt,
+    ru,
+    sv,
+    th,
+    tr,
+    uk,
+    vi,
+    zh,
+)
 from tenbin.guard.stems import StemIndex
 
 SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "greek", "arabic", "devanagari"})
@@ -69,6 +90,8 @@ WORLD_LANGUAGES: dict[str, Language] = {
         "sv": sv,
         "cs": cs,
         "uk": uk,
+        "el": el,
+        "th": th,
     }.items()
 }
 
