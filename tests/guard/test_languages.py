@@ -48,7 +48,7 @@ def test_every_language_module_uses_known_concepts_and_folded_stems() -> None:
     ]
     assert set(WORLD_LANGUAGES) == set(expected)
     for code, language in WORLD_LANGUAGES.items():
-        stems = {**language.worded, **language.unspaced}
+        stems = language.stems
         assert set(stems) <= set(LEXICON), code
         assert set(stems) >= CORE, code
         for concept, words in stems.items():

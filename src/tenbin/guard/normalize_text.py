@@ -3,8 +3,8 @@
 NFKC (full-width, ligatures, circled letters), case-fold, drop zero-width and control characters,
 map Cyrillic/Greek look-alike letters inside Latin words ("Іgnоrе" -> "ignore"), join spaced-out letters
 ("i g n o r e", "無 視"), map leet-speak inside words ("1gn0r3" -> "ignore"), and decode long base64 / hex
-blobs and percent-encoded runs so the decoded text is scanned too. When the text itself says it is rot13, Morse or written backwards,
-the decoded / reversed text is scanned as well, and short quoted fragments that the text asks to be joined
+blobs and percent-encoded runs so the decoded text is scanned too. When the text itself says it is rot13,
+Morse or written backwards, the decoded / reversed text is scanned as well, and short quoted fragments that the text asks to be joined
 (a = "ign", b = "ore ...") are joined and scanned.
 """
 
@@ -15,6 +15,7 @@ import binascii
 import codecs
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
@@ -109,7 +110,8 @@ def normalize(text: str) -> NormalizedText:
     decoded.extend(_hinted_decodings(cleaned.casefold()))
     decoded = decoded[:_MAX_DECODED]
     # The blob itself is noise to the n-grams; its decoded text is scanned separately.
-    cleaned = _PERCENT.sub(" 〔blob〕 ", _HEX.sub(" 〔blob〕 ", _BASE64.sub(" 〔blob〕 ", cleaned)))
+    for pattern, _ in _DECODERS:
+        cleaned = pattern.sub(" 〔blob〕 ", cleaned)
     return NormalizedText(text=_unmask(cleaned), decoded=tuple(_unmask(d) for d in decoded), blob_count=blobs)
 
 
@@ -155,25 +157,12 @@ def _hinted_decodings(folded: str) -> list[str]:
 def _decode_blobs(text: str) -> tuple[list[str], int]:
     decoded: list[str] = []
     blobs = 0
-    for match in _BASE64.finditer(text):
-        blobs += 1
-        plain = _printable(_try_base64(match.group(0)))
-        if plain and len(decoded) < _MAX_DECODED:
-            decoded.append(plain)
-    for match in _PERCENT.finditer(text):
-        blobs += 1
-        plain = _printable(unquote_to_bytes(match.group(0)))
-        if plain and len(decoded) < _MAX_DECODED:
-            decoded.append(plain)
-    for match in _HEX.finditer(text):
-        blobs += 1
-        try:
-            raw = bytes.fromhex(re.sub(r"[ :]", "", match.group(0)))
-        except ValueError:
-            continue
-        plain = _printable(raw)
-        if plain and len(decoded) < _MAX_DECODED:
-            decoded.append(plain)
+    for pattern, decode in _DECODERS:
+        for match in pattern.finditer(text):
+            blobs += 1
+            plain = _printable(decode(match.group(0)))
+            if plain and len(decoded) < _MAX_DECODED:
+                decoded.append(plain)
     return decoded, blobs
 
 
@@ -187,6 +176,21 @@ def _try_base64(blob: str) -> bytes:
         return base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
     except (binascii.Error, ValueError):
         return b""
+
+
+def _try_hex(blob: str) -> bytes:
+    try:
+        return bytes.fromhex(re.sub(r"[ :]", "", blob))
+    except ValueError:
+        return b""
+
+
+# Encodings whose runs are decoded and scanned, and replaced by a marker in the text itself.
+_DECODERS: tuple[tuple[re.Pattern[str], Callable[[str], bytes]], ...] = (
+    (_BASE64, _try_base64),
+    (_PERCENT, unquote_to_bytes),
+    (_HEX, _try_hex),
+)
 
 
 def _printable(raw: bytes) -> str:

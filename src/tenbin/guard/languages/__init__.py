@@ -3,8 +3,8 @@
 Each module gives `SCRIPT` and `STEMS` (concept -> stems). The concepts are the ones of concepts.py, so a
 model whose weights were learnt from English and Japanese prompts reads German, Chinese or Korean ones through
 the same features: no training row in those languages is needed. Stems of spaced scripts (Latin, Cyrillic,
-Arabic, Devanagari) match where a word starts ("$" at the end: the whole word); stems of unspaced scripts (Chinese, Korean, whose
-words carry particles) match anywhere.
+Greek, Arabic, Devanagari) match where a word starts ("$" at the end: the whole word); stems of unspaced
+scripts (Chinese, Korean, Thai) match anywhere.
 """
 
 from __future__ import annotations
@@ -46,9 +46,8 @@ UNSPACED_SCRIPTS = frozenset({"cjk", "hangul", "thai"})
 @dataclass(frozen=True)
 class Language:
     code: str
-    script: str
-    worded: dict[str, tuple[str, ...]]  # stems matched at a word start (spaced scripts)
-    unspaced: dict[str, tuple[str, ...]]  # stems matched anywhere
+    spaced: bool  # stems match at a word start (else anywhere)
+    stems: dict[str, tuple[str, ...]]
 
 
 def _fold(stem: str) -> str:
@@ -56,43 +55,23 @@ def _fold(stem: str) -> str:
     return unicodedata.normalize("NFKC", stem).casefold().strip()
 
 
-def _language(code: str, module: ModuleType) -> Language:
+def _language(module: ModuleType) -> Language:
+    code = module.__name__.rsplit(".", 1)[1]
     script: str = module.SCRIPT
     if script not in SPACED_SCRIPTS | UNSPACED_SCRIPTS:
         raise ValueError(f"languages/{code}.py: unknown SCRIPT {script!r}")
     stems = {
-        concept: tuple(sorted({_fold(stem) for stem in words if _fold(stem).rstrip("$")}))
+        concept: tuple(sorted({folded for folded in map(_fold, words) if folded.rstrip("$")}))
         for concept, words in module.STEMS.items()
     }
-    if script in SPACED_SCRIPTS:
-        return Language(code, script, stems, {})
-    return Language(code, script, {}, stems)
+    return Language(code, script in SPACED_SCRIPTS, stems)
 
 
 WORLD_LANGUAGES: dict[str, Language] = {
-    code: _language(code, module)
-    for code, module in {
-        "de": de,
-        "fr": fr,
-        "es": es,
-        "pt": pt,
-        "it": it,
-        "ru": ru,
-        "zh": zh,
-        "ko": ko,
-        "id": id,
-        "vi": vi,
-        "ar": ar,
-        "hi": hi,
-        "nl": nl,
-        "pl": pl,
-        "tr": tr,
-        "sv": sv,
-        "cs": cs,
-        "uk": uk,
-        "el": el,
-        "th": th,
-    }.items()
+    language.code: language
+    for language in map(
+        _language, (de, fr, es, pt, it, ru, zh, ko, id, vi, ar, hi, nl, pl, tr, sv, cs, uk, el, th)
+    )
 }
 
 
@@ -120,10 +99,8 @@ class WorldStems:
             if code in _GATES:
                 index = StemIndex()
                 self._gated.append((_GATES[code], index))
-            for concept, stems in language.worded.items():
-                index.add(concept, stems, spaced=True)
-            for concept, stems in language.unspaced.items():
-                index.add(concept, stems, spaced=False)
+            for concept, stems in language.stems.items():
+                index.add(concept, stems, spaced=language.spaced)
 
     def hits(self, text: str) -> dict[str, list[int]]:
         found = self._always.hits(text)

@@ -9,10 +9,13 @@ language share one trie and run on every text: "zásad" and "pravidl" are whole 
 CONCEAL and "tajné" (secret) SECRET.
 """
 
+from tenbin.guard.languages._forms import with_plain_forms
+
 SCRIPT = "latin"
 
 _PLAIN = str.maketrans("áčďéěíňóřšťúůýž", "acdeeinorstuuyz")
-# Written stems whose plain-letter form is a word of another language.
+# Written stems whose plain-letter form is a word of another language ("vaše" -> "vase", "dříve" -> English
+# "drive").
 _NOT_FOLDED = frozenset({"vaše$", "dříve", "personál", "tě$", "únos$", "šum$", "tajně", "román$"})
 
 _STEMS: dict[str, tuple[str, ...]] = {
@@ -1637,14 +1640,4 @@ _STEMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _plain(stems: tuple[str, ...]) -> tuple[str, ...]:
-    """The stems as written and again without diacritics, as Czech is often typed."""
-    forms = (form for stem in stems for form in (stem, stem.translate(_PLAIN)))
-    return tuple(dict.fromkeys(form for form in forms if form in stems or not _skip(form, stems)))
-
-
-def _skip(form: str, stems: tuple[str, ...]) -> bool:
-    return any(stem.translate(_PLAIN) == form for stem in stems if stem in _NOT_FOLDED)
-
-
-STEMS: dict[str, tuple[str, ...]] = {concept: _plain(stems) for concept, stems in _STEMS.items()}
+STEMS: dict[str, tuple[str, ...]] = with_plain_forms(_STEMS, _PLAIN, _NOT_FOLDED)

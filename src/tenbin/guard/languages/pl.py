@@ -6,11 +6,13 @@ every language share one trie and run on every text: no bare "pan" (English, Spa
 (Turkish "you"), "list" (English); "sekret" and "zasad" are whole words or phrases ("sekretarka", "zasadniczo").
 """
 
+from tenbin.guard.languages._forms import with_plain_forms
+
 SCRIPT = "latin"
 
 _PLAIN = str.maketrans("ąćęłńóśźż", "acelnoszz")
-# Plain-letter forms that are words of another language ("rolę" -> English "role").
-_NOT_FOLDED = frozenset({"role$"})
+# Written stems whose plain-letter form is a word of another language ("rolę" -> English "role").
+_NOT_FOLDED = frozenset({"rolę$"})
 
 _STEMS: dict[str, tuple[str, ...]] = {
     "OVERRIDE": (
@@ -1510,10 +1512,4 @@ _STEMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _plain(stems: tuple[str, ...]) -> tuple[str, ...]:
-    """The stems as written and again without diacritics, as Polish is often typed."""
-    forms = (form for stem in stems for form in (stem, stem.translate(_PLAIN)))
-    return tuple(dict.fromkeys(form for form in forms if form in stems or form not in _NOT_FOLDED))
-
-
-STEMS: dict[str, tuple[str, ...]] = {concept: _plain(stems) for concept, stems in _STEMS.items()}
+STEMS: dict[str, tuple[str, ...]] = with_plain_forms(_STEMS, _PLAIN, _NOT_FOLDED)
