@@ -17,18 +17,23 @@ from types import ModuleType
 
 from tenbin.guard.languages import (
     ar,
+    bn,
     cs,
     de,
     el,
     es,
+    fa,
     fr,
+    he,
     hi,
+    hu,
     id,
     it,
     ko,
     nl,
     pl,
     pt,
+    ro,
     ru,
     sv,
     th,
@@ -39,7 +44,7 @@ from tenbin.guard.languages import (
 )
 from tenbin.guard.stems import StemIndex
 
-SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "greek", "arabic", "devanagari"})
+SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "greek", "arabic", "devanagari", "hebrew", "bengali"})
 UNSPACED_SCRIPTS = frozenset({"cjk", "hangul", "thai"})
 
 
@@ -51,8 +56,10 @@ class Language:
 
 
 def _fold(stem: str) -> str:
-    # The scanner matches NFKC-normalised, case-folded text, so the stems are folded the same way (ß -> ss).
-    return unicodedata.normalize("NFKC", stem).casefold().strip()
+    # The scanner matches NFKC-normalised, case-folded text without invisible characters (the Persian
+    # zero-width non-joiner included), so the stems are folded the same way (ß -> ss, می‌خواهم -> میخواهم).
+    visible = stem.replace("\u200c", "").replace("\u200d", "")
+    return unicodedata.normalize("NFKC", visible).casefold().strip()
 
 
 def _language(module: ModuleType) -> Language:
@@ -70,7 +77,7 @@ def _language(module: ModuleType) -> Language:
 WORLD_LANGUAGES: dict[str, Language] = {
     language.code: language
     for language in map(
-        _language, (de, fr, es, pt, it, ru, zh, ko, id, vi, ar, hi, nl, pl, tr, sv, cs, uk, el, th)
+        _language, (de, fr, es, pt, it, ru, zh, ko, id, vi, ar, hi, nl, pl, tr, sv, cs, uk, el, th, hu, ro, he, fa, bn)
     )
 }
 
