@@ -107,8 +107,11 @@ async def run_cascade(
     target: float,
     verifier: str | None,
     accept_score: float,
+    total: CallInfo | None = None,
 ) -> tuple[dict[str, Any], CallInfo, PlanTrace]:
-    total, trace = CallInfo(), PlanTrace()
+    """`total` (new if not given) gathers every call's tokens and cost as they finish, so a plan cut short
+    (the client left) still shows what it spent."""
+    total, trace = total or CallInfo(), PlanTrace()
     question = last_question(body)
     response: dict[str, Any] | None = None
     last_error: TenbinError | None = None
@@ -161,9 +164,9 @@ def _last_answered(trace: PlanTrace) -> str | None:
 
 
 async def run_ensemble(
-    engine: Engine, body: dict[str, Any], plan: list[str], judge: str | None
+    engine: Engine, body: dict[str, Any], plan: list[str], judge: str | None, total: CallInfo | None = None
 ) -> tuple[dict[str, Any], CallInfo, PlanTrace]:
-    total, trace = CallInfo(), PlanTrace()
+    total, trace = total or CallInfo(), PlanTrace()
     results = await asyncio.gather(*(_ask(engine, body, model, total) for model in plan), return_exceptions=True)
     answered: list[tuple[str, dict[str, Any]]] = []
     for model, result in zip(plan, results, strict=True):

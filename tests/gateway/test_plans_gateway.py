@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ providers:
   large: {type: mock, options: {reply: "I think it is 41."}}
   approve: {type: mock, options: {reply: "9"}}
   reject: {type: mock, options: {reply: "2"}}
+  slow: {type: mock, options: {reply: "Let me think… 42.", latency_s: 3}}
 models:
   - {name: small, provider: small, model: m, price: {input_per_mtok: 1, output_per_mtok: 1}}
   - {name: medium, provider: medium, model: m, price: {input_per_mtok: 5, output_per_mtok: 5}}
@@ -28,6 +31,7 @@ models:
   - {name: approver, provider: approve, model: m}
   - {name: rejecter, provider: reject, model: m}
   - {name: 速い, provider: small, model: m, price: {input_per_mtok: 1, output_per_mtok: 1}}
+  - {name: slowpoke, provider: slow, model: m, price: {input_per_mtok: 50, output_per_mtok: 50}}
 routes:
   - {name: vote, policy: ensemble, models: [large, small, medium]}
   - {name: trusting, policy: cascade, models: [large, medium, small], verifier: approver}
@@ -35,6 +39,7 @@ routes:
   - {name: judged, policy: ensemble, models: [small, large], judge: rejecter}
   - {name: plain-cascade, policy: cascade, models: [large, small]}
   - {name: jp, models: [速い]}
+  - {name: hang-up, policy: cascade, models: [medium, slowpoke], verifier: rejecter}
 ledger: {flush_interval_s: 0.1}
 """
 
@@ -139,3 +144,34 @@ def test_a_plan_asked_for_several_choices_answers_400_naming_n(base_url: tuple[s
     assert caught.value.body["param"] == "n" and "ensemble" in caught.value.body["message"]
     choices = client.chat.completions.create(model="small", messages=[{"role": "user", "content": "hi"}], n=2).choices
     assert len(choices) == 2  # a model asked by name still gives n choices
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_client_that_leaves_before_a_plan_answers_stops_it_and_is_charged(
+    base_url: tuple[str, Path], stream: bool
+) -> None:
+    """A cascade sends nothing until its answer is chosen (streamed or not); a client that hangs up meanwhile
+    stops the plan (the slow model is not waited for) and the ledger keeps what the finished calls cost."""
+    url, home = base_url
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    user = f"leaver-{stream}"
+    body = {"model": "hang-up", "stream": stream, "user": user, "messages": [{"role": "user", "content": "6 × 7 は？"}]}
+    started = time.monotonic()
+    connection.request(
+        "POST",
+        "/v1/chat/completions",
+        body=json.dumps(body),
+        headers={"authorization": f"Bearer {MASTER_KEY}", "content-type": "application/json"},
+    )
+    time.sleep(1.0)  # medium answered, the verifier rejected it, slowpoke (3 s) is thinking
+    connection.close()
+    database = Database(f"sqlite:///{home / 'tenbin.db'}")
+    row = None
+    while row is None and time.monotonic() - started < 10:
+        row = next((r for r in recent(database, 50) if r["user"] == user), None)
+        time.sleep(0.1)
+    assert row is not None, "no ledger row for the abandoned plan"
+    assert row["status"] == 499 and row["error_type"] == "client_closed_request"
+    assert row["latency_ms"] < 2_500  # stopped when the client left, not after slowpoke's 3 s
+    assert row["input_tokens"] and row["cost_usd"]  # medium's answer and the verifier's call are charged

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from tenbin.gateway.app import Gateway, Receive, Send
 
 CLIENT_CLOSED = 499
+_T = TypeVar("_T")
 log = logging.getLogger("tenbin.gateway")
 
 
@@ -93,11 +94,14 @@ async def handle_chat(gateway: Gateway, context: RequestContext, receive: Receiv
         return
     info = CallInfo()
     try:
-        response, info = await _complete(gateway, context, body, info)
+        response, info = await _unless_client_leaves(receive, _complete(gateway, context, body, info))
     except TenbinError as error:
         settle(gateway, context, info, error.status, error_type=error.code or error.error_type)
         error.recorded = True
         raise
+    except _ClientLeft:  # nobody to answer; the calls already made stay on the ledger
+        settle(gateway, context, info, CLIENT_CLOSED, error_type="client_closed_request")
+        return
     stored = _body_text(gateway, response)
     if context.guard is not None:
         try:
@@ -111,6 +115,35 @@ async def handle_chat(gateway: Gateway, context: RequestContext, receive: Receiv
             context.response_headers["x-tenbin-guard"] = header
     await send_json(send, 200, response, context.response_headers)
     settle(gateway, context, info, 200, response_body=stored)
+
+
+class _ClientLeft(Exception):
+    """The client disconnected before its answer was ready."""
+
+
+async def _unless_client_leaves(receive: Receive, work: Coroutine[Any, Any, _T]) -> _T:
+    """`work`'s result, or _ClientLeft once the client disconnects (the work is cancelled: a plan or a slow
+    model does not go on spending for nobody)."""
+    task = asyncio.ensure_future(work)
+
+    async def wait_for_disconnect() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    watcher = asyncio.ensure_future(wait_for_disconnect())
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, watcher):
+            if not pending.done():
+                pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+    if not task.done() or task.cancelled():
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        raise _ClientLeft
+    return task.result()
 
 
 def _route_record(context: RequestContext) -> dict[str, Any] | None:
@@ -141,10 +174,19 @@ async def _complete(
     if decision.policy == "cascade":
         target = decision.target if decision.target is not None else 0.0
         response, total, trace = await plans.run_cascade(
-            gateway.engine, body, list(decision.plan), decision.predicted, target, route.verifier, route.accept_score
+            gateway.engine,
+            body,
+            list(decision.plan),
+            decision.predicted,
+            target,
+            route.verifier,
+            route.accept_score,
+            total=info,
         )
     else:
-        response, total, trace = await plans.run_ensemble(gateway.engine, body, list(decision.plan), route.judge)
+        response, total, trace = await plans.run_ensemble(
+            gateway.engine, body, list(decision.plan), route.judge, total=info
+        )
     context.plan = trace
     context.response_headers["x-tenbin-route"] = decision.header() + f"; answered_by={trace.chosen}"
     return response, total
@@ -174,17 +216,6 @@ async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any
     chunks: AsyncIterator[dict[str, Any]] = (
         _plan_chunks(gateway, context, body, info) if plan else gateway.engine.stream(body, info)
     )
-    try:
-        first = await anext(chunks)
-    except StopAsyncIteration:
-        first = None
-    except TenbinError as error:  # nothing sent yet: the client gets a proper HTTP error status
-        settle(gateway, context, info, error.status, error_type=error.code or error.error_type)
-        error.recorded = True
-        raise
-    await start_sse(send, context.response_headers)
-    relay = _Relay(send, body, info, context.guard.stream() if context.guard is not None else None)
-    status, error_type = 200, None
     this_task = asyncio.current_task()
     disconnected = asyncio.Event()
 
@@ -195,22 +226,42 @@ async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any
         if this_task is not None:
             this_task.cancel()
 
+    # Watched from the start: a cascade runs whole (several calls) before its first chunk, and a slow model
+    # may think for seconds; a client that leaves meanwhile must stop them, not only a stream under way.
     watcher = asyncio.create_task(watch_disconnect())
+    status: int | None = 200
+    error_type: str | None = None
     try:
-        await relay.run(first, chunks)
-    except TenbinError as error:  # the stream had begun: the error travels as an SSE event
-        status, error_type = error.status, error.code or error.error_type
-        await relay.fail(error)
+        try:
+            first = await anext(chunks)
+        except StopAsyncIteration:
+            first = None
+        except TenbinError as error:  # nothing sent yet: the client gets a proper HTTP error status
+            status = None
+            settle(gateway, context, info, error.status, error_type=error.code or error.error_type)
+            error.recorded = True
+            raise
+        await start_sse(send, context.response_headers)
+        relay = _Relay(send, body, info, context.guard.stream() if context.guard is not None else None)
+        try:
+            await relay.run(first, chunks)
+        except TenbinError as error:  # the stream had begun: the error travels as an SSE event
+            status, error_type = error.status, error.code or error.error_type
+            await relay.fail(error)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug mid-stream: the client still gets an error event and the end of the stream
+            log.exception("stream %s failed", context.request_id)
+            internal = TenbinError(
+                f"Internal error ({type(error).__name__}); see the gateway log for {context.request_id}."
+            )
+            status, error_type = internal.status, internal.error_type
+            with contextlib.suppress(Exception):
+                await relay.fail(internal)
     except asyncio.CancelledError:
         if not disconnected.is_set():
             raise
         status, error_type = CLIENT_CLOSED, "client_closed_request"
-    except Exception as error:  # a bug mid-stream: the client still gets an error event and the end of the stream
-        log.exception("stream %s failed", context.request_id)
-        internal = TenbinError(f"Internal error ({type(error).__name__}); see the gateway log for {context.request_id}.")
-        status, error_type = internal.status, internal.error_type
-        with contextlib.suppress(Exception):
-            await relay.fail(internal)
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -219,7 +270,8 @@ async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any
             await chunks.aclose()  # type: ignore[attr-defined]  # stops the upstream when the client left
         if status == CLIENT_CLOSED and this_task is not None:
             this_task.uncancel()
-        settle(gateway, context, info, status, error_type=error_type)
+        if status is not None:
+            settle(gateway, context, info, status, error_type=error_type)
 
 
 class _Relay:
