@@ -353,6 +353,8 @@ NEVER_SEEN_FILES = (
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
 LEXICON_LANGUAGES = frozenset({"en", "ja", *WORLD_LANGUAGES})
+# Languages whose concept words came in round 8, after multilingual_eval3.jsonl had been written for them.
+ROUND8_LANGUAGES = frozenset({"hu", "ro", "he", "fa", "bn"})
 
 
 def never_seen_rows() -> list[tuple[Row, str, str]]:
@@ -390,15 +392,19 @@ def never_seen(model: InjectionModel) -> None:
     for half in ("test", "dev"):
         known = group(
             lambda r, f, h, half=half: (
-                h == half and r.source.startswith("never-seen/multilingual") and r.lang in LEXICON_LANGUAGES
+                h == half
+                and r.source.startswith("never-seen/multilingual")
+                and r.lang in LEXICON_LANGUAGES - ROUND8_LANGUAGES
             )
         )
+        added = group(lambda r, f, h, half=half: h == half and r.lang in ROUND8_LANGUAGES)
         unknown = group(lambda r, f, h, half=half: h == half and r.lang not in LEXICON_LANGUAGES)
         fresh = group(lambda r, f, h, half=half: h == half and r.source.startswith("never-seen/fresh"))
-        groups = {"fresh": fresh, "known": known, "unknown": unknown}
+        groups = {"fresh": fresh, "known": known, "added": added, "unknown": unknown}
         print(
-            f"- {half}: balanced accuracy, fresh en+ja: {balanced(groups, ['fresh'])}; other languages with "
-            f"concept words: {balanced(groups, ['known'])}; languages without: {balanced(groups, ['unknown'])}"
+            f"- {half}: balanced accuracy, fresh en+ja: {balanced(groups, ['fresh'])}; the 20 round-7 languages: "
+            f"{balanced(groups, ['known'])}; hu ro he fa bn (round 8): {balanced(groups, ['added'])}; "
+            f"languages without concept words: {balanced(groups, ['unknown'])}"
         )
     families = {
         f"{family} ({'attack' if label else 'benign'})": group(

@@ -2070,11 +2070,21 @@ def _trie_regex(node: _Trie, word_end: str) -> str:
     return "(?:" + "|".join(branches) + ")"
 
 
+# Letters that continue a Latin word (case-folded): an English stem after "á" is inside a Hungarian or Romanian
+# word ("utasításaidat" holds "said"), not at a word start. Kana and kanji are not among them: English words
+# run straight on from Japanese ("このpasswordを").
+_LATIN_WORD_CHAR = "a-z0-9\u00df-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+
+
 def _compile(english: tuple[str, ...], other: tuple[str, ...]) -> re.Pattern[str]:
     parts = list(other)
     if english:
         # English: a stem starts a word; "$" makes it a whole word, plural allowed.
-        parts.insert(0, r"(?<![a-z0-9])" + _trie_regex(_trie(english), r"(?:s|es|'s)?(?![a-z0-9])"))
+        parts.insert(
+            0,
+            rf"(?<![{_LATIN_WORD_CHAR}])"
+            + _trie_regex(_trie(english), rf"(?:s|es|'s)?(?![{_LATIN_WORD_CHAR}])"),
+        )
     return re.compile("|".join(parts), re.MULTILINE)
 
 

@@ -21,8 +21,9 @@ from urllib.parse import unquote_to_bytes
 
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs"})
 _KEEP_CONTROL = frozenset("\n\t")
-# Arabic short-vowel marks and tatweel are optional in writing: "انسَ" and "انس" are the same word.
-_ARABIC_OPTIONAL = re.compile(r"[\u064b-\u065f\u0670\u0640]")
+# Arabic short-vowel marks and tatweel, and Hebrew vowel points and cantillation, are optional in writing:
+# "انسَ" and "انس", "הִתְעַלֵּם" and "התעלם" are the same words (Hebrew punctuation ־ ׀ ׃ ׆ is kept).
+_OPTIONAL_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7]")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,}(?![0-9A-Fa-f])")
 # Four or more single letters separated by one space, dot, dash, underscore or asterisk.
@@ -119,7 +120,7 @@ def _strip_invisible(text: str) -> str:
     visible = "".join(
         ch for ch in text if ch in _KEEP_CONTROL or unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
     )
-    return _ARABIC_OPTIONAL.sub("", visible)
+    return _OPTIONAL_MARKS.sub("", visible)
 
 
 def _unmask(text: str) -> str:

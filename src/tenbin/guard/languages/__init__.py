@@ -3,8 +3,8 @@
 Each module gives `SCRIPT` and `STEMS` (concept -> stems). The concepts are the ones of concepts.py, so a
 model whose weights were learnt from English and Japanese prompts reads German, Chinese or Korean ones through
 the same features: no training row in those languages is needed. Stems of spaced scripts (Latin, Cyrillic,
-Greek, Arabic, Devanagari) match where a word starts ("$" at the end: the whole word); stems of unspaced
-scripts (Chinese, Korean, Thai) match anywhere.
+Greek, Arabic, Hebrew, Devanagari, Bengali) match where a word starts ("$" at the end: the whole word);
+stems of unspaced scripts (Chinese, Korean, Thai) match anywhere.
 """
 
 from __future__ import annotations
