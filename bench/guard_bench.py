@@ -21,6 +21,7 @@ same rows. Latency: p50/p95 per 1,000 characters (PII) and per 512-token window 
 from __future__ import annotations
 
 import argparse
+import csv
 import random
 import re
 import statistics
@@ -331,6 +332,17 @@ def leave_one_language_out(retrainer: Retrainer, held: list[Row]) -> dict[str, G
     }
 
 
+def mgsm_rows(shared: Path) -> list[Row]:
+    """MGSM's grade-school maths questions in 11 languages (bn de en es fr ja ru sw te th zh): benign chat in
+    languages beyond English and Japanese, never trained on (scripts/train_injection.py does not read them)."""
+    rows: list[Row] = []
+    for path in sorted((shared / "benchmarks" / "mgsm").glob("mgsm_*.tsv")):
+        lang = path.stem.removeprefix("mgsm_")
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows += [Row(record[0], 0, f"heldout/mgsm_{lang}", lang) for record in csv.reader(handle, delimiter="\t") if record]
+    return rows
+
+
 def held_out(held: list[Row], calibration: list[Row]) -> dict[str, Group]:
     model = InjectionModel.load()
     groups: dict[str, Group] = {}
@@ -516,7 +528,7 @@ def main() -> None:
         print_table("Injection, leave-one-language-out", lolo)
         for name in lolo:
             print(f"- balanced accuracy, {name}: {balanced(lolo, [name])}")
-    groups = held_out(held, calibration_rows(args.shared))
+    groups = held_out(held + mgsm_rows(args.shared), calibration_rows(args.shared))
     print_table(
         "Injection, shipped model on sources it never trained on (calib/* placed the threshold)", groups
     )

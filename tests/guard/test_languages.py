@@ -6,6 +6,7 @@ above a floor."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import zlib
@@ -178,3 +179,16 @@ def test_a_markdown_image_left_for_the_reader_to_fill_is_recognised() -> None:
     assert flag not in featurize(logo, ngrams=False)[0]
     assert injection_score(fill) > injection_score(logo)
     assert injection_score(logo) < 0.5
+
+
+def test_benign_maths_questions_in_eleven_languages_pass(shared_data: Path) -> None:
+    """MGSM (GSM8K questions in bn de en es fr ja ru sw te th zh; never trained on): benign chat in languages
+    beyond English and Japanese, several without concept words (Swahili, Telugu), stays at <= 1 % flagged."""
+    folder = shared_data / "benchmarks" / "mgsm"
+    if not folder.is_dir():
+        pytest.skip("MGSM not in the shared data")
+    for path in sorted(folder.glob("mgsm_*.tsv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            questions = [record[0] for record in csv.reader(handle, delimiter="\t") if record]
+        flagged = sum(injection_score(question) >= 0.5 for question in questions)
+        assert questions and flagged <= 0.01 * len(questions), (path.name, flagged)
