@@ -361,6 +361,10 @@ NEVER_SEEN_FILES = (
     "multilingual_eval.jsonl",
     "multilingual_eval2.jsonl",
     "multilingual_eval3.jsonl",
+    # Round 8: indirect injections an agent reads on the job (RAG pages, e-mail, tickets, code, tool output)
+    # and hard benign documents, by two more authors.
+    "agentic_eval_en.jsonl",
+    "agentic_eval_ja.jsonl",
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
@@ -412,11 +416,13 @@ def never_seen(model: InjectionModel) -> None:
         added = group(lambda r, f, h, half=half: h == half and r.lang in ROUND8_LANGUAGES)
         unknown = group(lambda r, f, h, half=half: h == half and r.lang not in LEXICON_LANGUAGES)
         fresh = group(lambda r, f, h, half=half: h == half and r.source.startswith("never-seen/fresh"))
-        groups = {"fresh": fresh, "known": known, "added": added, "unknown": unknown}
+        agentic = group(lambda r, f, h, half=half: h == half and r.source.startswith("never-seen/agentic"))
+        groups = {"fresh": fresh, "known": known, "added": added, "unknown": unknown, "agentic": agentic}
         print(
             f"- {half}: balanced accuracy, fresh en+ja: {balanced(groups, ['fresh'])}; the 20 round-7 languages: "
             f"{balanced(groups, ['known'])}; hu ro he fa bn (round 8): {balanced(groups, ['added'])}; "
-            f"languages without concept words: {balanced(groups, ['unknown'])}"
+            f"languages without concept words: {balanced(groups, ['unknown'])}; agentic en+ja (round 8): "
+            f"{balanced(groups, ['agentic'])}"
         )
     families = {
         f"{family} ({'attack' if label else 'benign'})": group(
