@@ -14,7 +14,7 @@ Injection quality is reported on data the scored model never trained on:
   * held-out sources: the shipped model on benign benchmark prompts (MMLU, ja_vicuna_qa, Rakuda, JNLI, MGSM in
     11 languages) and our Japanese set that scripts/train_injection.py never uses;
   * never-seen sets written by other authors (scripts/guard_data/*_eval*.jsonl): fresh en/ja families, attacks
-    and benign prompts in 25 languages, and injections an agent meets on the job (agentic_eval_{en,ja}).
+    and benign prompts in 24 more languages, and injections an agent meets on the job (agentic_eval_{en,ja}).
 In-sample numbers are printed last, separately.
 The baseline is a keyword detector ("ignore previous instructions", "system prompt", 無視 ...) run on the
 same rows. Latency: p50/p95 per 1,000 characters (PII) and per 512-token window (injection).
