@@ -117,6 +117,12 @@ async def handle_chat(gateway: Gateway, context: RequestContext, receive: Receiv
     settle(gateway, context, info, 200, response_body=stored)
 
 
+async def _disconnect(receive: Receive) -> None:
+    """Returns when the client hangs up (the request body has been read by then)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
 class _ClientLeft(Exception):
     """The client disconnected before its answer was ready."""
 
@@ -125,12 +131,7 @@ async def _unless_client_leaves(receive: Receive, work: Coroutine[Any, Any, _T])
     """`work`'s result, or _ClientLeft once the client disconnects (the work is cancelled: a plan or a slow
     model does not go on spending for nobody)."""
     task = asyncio.ensure_future(work)
-
-    async def wait_for_disconnect() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-
-    watcher = asyncio.ensure_future(wait_for_disconnect())
+    watcher = asyncio.ensure_future(_disconnect(receive))
     try:
         await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -220,8 +221,7 @@ async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any
     disconnected = asyncio.Event()
 
     async def watch_disconnect() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
+        await _disconnect(receive)
         disconnected.set()
         if this_task is not None:
             this_task.cancel()
@@ -248,8 +248,6 @@ async def _stream(gateway: Gateway, context: RequestContext, body: dict[str, Any
         except TenbinError as error:  # the stream had begun: the error travels as an SSE event
             status, error_type = error.status, error.code or error.error_type
             await relay.fail(error)
-        except asyncio.CancelledError:
-            raise
         except Exception as error:  # a bug mid-stream: the client still gets an error event and the end of the stream
             log.exception("stream %s failed", context.request_id)
             internal = TenbinError(

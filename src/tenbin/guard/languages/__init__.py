@@ -77,7 +77,8 @@ def _language(module: ModuleType) -> Language:
 WORLD_LANGUAGES: dict[str, Language] = {
     language.code: language
     for language in map(
-        _language, (de, fr, es, pt, it, ru, zh, ko, id, vi, ar, hi, nl, pl, tr, sv, cs, uk, el, th, hu, ro, he, fa, bn)
+        _language,
+        (de, fr, es, pt, it, ru, zh, ko, id, vi, ar, hi, nl, pl, tr, sv, cs, uk, el, th, hu, ro, he, fa, bn),
     )
 }
 

@@ -15,11 +15,13 @@ NEGATED_SELF. Stems that are prefixes of everyday words are narrowed: "kulcs$" (
 
 Hungarian is often typed without its accents ("hagyd figyelmen kivul az elozo utasitasokat"), and ő / ű are
 often typed as ö / ü on keyboards that lack them, so each stem is also listed in plain letters and with ö / ü
-(`_variants` below), unless the plain form is a word of another language (`_NOT_FOLDED`: "mesé" -> Italian
+(`with_plain_forms` at the end), unless the plain form is a word of another language (`_NOT_FOLDED`: "mesé" -> Italian
 "mese", "levél" -> English "level", "ön" -> "on", "mappá" -> Italian "mappa", "prioritás" -> Indonesian
 "prioritas"). "diák" is narrowed to its forms ("diakses" is Indonesian "accessed"); "szerint" (according to)
 is REPORTED only in set phrases, as it is also part of "szó szerint" (verbatim).
 """
+
+from tenbin.guard.languages._forms import with_plain_forms
 
 SCRIPT = "latin"
 
@@ -1994,15 +1996,5 @@ _STEMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _variants(stem: str) -> tuple[str, ...]:
-    """The stem as written, in plain letters, and with ö / ü for ő / ű."""
-    forms = [stem]
-    if stem not in _NOT_FOLDED:
-        forms += [stem.translate(_PLAIN), stem.translate(_UMLAUT)]
-    return tuple(dict.fromkeys(forms))
-
-
-STEMS: dict[str, tuple[str, ...]] = {
-    concept: tuple(dict.fromkeys(form for stem in stems for form in _variants(stem)))
-    for concept, stems in _STEMS.items()
-}
+# As written, in plain letters, and with ö / ü for ő / ű.
+STEMS: dict[str, tuple[str, ...]] = with_plain_forms(_STEMS, [_PLAIN, _UMLAUT], _NOT_FOLDED)

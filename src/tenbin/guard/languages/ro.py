@@ -6,14 +6,16 @@ at the end of the word ("instrucțiunile", "parola", "promptul"), so a noun stem
 forms; where the bare stem would also start everyday words the articled forms are listed whole. Romanian is
 written with comma-below ș ț, with the older cedilla ş ţ, and very often without any diacritics ("ignora
 instructiunile anterioare"); "î" stands where "â" is written in the older spelling. Each stem is therefore also
-listed with cedillas, in plain letters and with "î" for "â" (`_variants` below), except plain forms that are
-words of another language or another Romanian word (`_NOT_FOLDED`: "parolă" -> Italian "parola" (word),
+listed with cedillas, in plain letters and with "î" for "â" (`_spellings` and `with_plain_forms` at the end),
+except plain forms that are words of another language or another Romanian word (`_NOT_FOLDED`: "parolă" -> Italian "parola" (word),
 "tău" -> "tau", "ție" -> English "tie", "vă" -> Spanish / French "va", "uită de" -> "nu uita de" (don't
 forget)). Words shared with Italian / Spanish / French / Portuguese in another sense are left out or given in
 a longer phrase ("parola ta", not "parola"; "uită tot", because "mă uit" is "I look"; "care este", because
 "care" is English). Words the English stems already match in Romanian text ("ignor" in "ignorați", "administrator",
 "incident", "original") are not repeated, so these stems find nothing in English text.
 """
+
+from tenbin.guard.languages._forms import with_plain_forms
 
 SCRIPT = "latin"
 
@@ -2129,19 +2131,17 @@ _STEMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _variants(stem: str) -> tuple[str, ...]:
-    """The stem as written (comma-below ș ț), with "î" for "â" (older spelling), with cedilla ş ţ, and in plain
-    letters unless that plain form is another word (`_NOT_FOLDED`)."""
-    spellings = [stem]
-    if "â" in stem:
-        spellings.append(stem.replace("â", "î"))
-    forms = [form for spelling in spellings for form in (spelling, spelling.translate(_CEDILLA))]
-    if stem not in _NOT_FOLDED:
-        forms.append(stem.translate(_PLAIN))
-    return tuple(dict.fromkeys(forms))
+def _spellings(stem: str) -> list[str]:
+    """The stem as written (comma-below ș ț), with "î" for "â" (older spelling), and each with cedilla ş ţ."""
+    spellings = [stem, stem.replace("â", "î")] if "â" in stem else [stem]
+    return [form for spelling in spellings for form in (spelling, spelling.translate(_CEDILLA))]
 
 
+# The spellings of each stem, and its plain-letter form unless that is another word (`_NOT_FOLDED`).
+_PLAIN_FORMS = with_plain_forms(_STEMS, _PLAIN, _NOT_FOLDED)
 STEMS: dict[str, tuple[str, ...]] = {
-    concept: tuple(dict.fromkeys(form for stem in stems for form in _variants(stem)))
+    concept: tuple(
+        dict.fromkeys([*(form for stem in stems for form in _spellings(stem)), *_PLAIN_FORMS[concept]])
+    )
     for concept, stems in _STEMS.items()
 }
