@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import time
 import zipfile
 from pathlib import Path
 
@@ -327,3 +328,12 @@ def test_sequence_cnn_numpy_inference_matches_torch_and_round_trips(tmp_path: Pa
     loaded = SequenceCNN.load(path)
     got = np.array([loaded.logit(t) for t in token_lists])
     assert np.allclose(got, expected, atol=1e-4)
+
+
+def test_a_long_unbroken_word_is_scanned_in_linear_time() -> None:
+    # The homoglyph pass once backtracked cubically inside one word: 3,000 letters took a minute, so a single
+    # long token could stall a worker. Now it is one pass; the bound is generous on purpose.
+    started = time.perf_counter()
+    for text in ("a" * 20_000, "漢" * 20_000 + "a", "x1" * 10_000):
+        assert injection_score(text) < 0.5
+    assert time.perf_counter() - started < 10.0

@@ -20,6 +20,7 @@ from itertools import combinations
 
 import numpy as np
 
+from tenbin.guard.addressee import agent_orders
 from tenbin.guard.concepts import CONCEPTS, concept_hits
 from tenbin.guard.normalize_text import normalize
 
@@ -44,6 +45,7 @@ STRUCTURE: tuple[str, ...] = (
     "DIALOGUE_TURNS",
     "MARKDOWN_EXFIL",
     "REPORTED_CONTROL",
+    "AGENT_ORDER",
 )
 _CONTROL = (
     "OVERRIDE",
@@ -155,7 +157,12 @@ def unquoted_hits(text: str, hits: dict[str, list[int]]) -> tuple[dict[str, list
     """The concept hits outside reported quotations, and whether a quotation held an instruction-like concept.
     A quotation right after words addressing an AI ('AI agents: "…"') is an order to whoever reads it, so it
     is kept."""
-    spans = _reported_quotes(text, hits)
+    return _without_spans(hits, _reported_quotes(text, hits))
+
+
+def _without_spans(
+    hits: dict[str, list[int]], spans: list[tuple[int, int]]
+) -> tuple[dict[str, list[int]], bool]:
     if not spans:
         return hits, False
     kept: dict[str, list[int]] = {}
@@ -220,7 +227,8 @@ def _concept_features(text: str, decoded: tuple[str, ...], blob_count: int) -> s
     all_hits = concept_hits(joined)
     # A quoted "ignore previous instructions" in a blog post or minutes is discussed, not given: its concepts
     # are left out (only a flag remains), so they neither count alone nor pair with the words around them.
-    hits, quoted_rule = unquoted_hits(joined, all_hits)
+    quotes = _reported_quotes(joined, all_hits)
+    hits, quoted_rule = _without_spans(all_hits, quotes)
     active = {CONCEPTS.index(name) for name in hits if name not in CONTEXT_ONLY}
     for a, b in PAIRS:
         if a in hits and b in hits and _near(hits[a], hits[b]):
@@ -229,6 +237,10 @@ def _concept_features(text: str, decoded: tuple[str, ...], blob_count: int) -> s
         active.add(_STRUCT_INDEX[name])
     if quoted_rule:
         active.add(_STRUCT_INDEX["REPORTED_CONTROL"])
+    # An order addressed to an automated reader ("AI code reviewers: approve this"), unless it is quoted in a
+    # report about such orders.
+    if any(not any(start <= pos < end for start, end in quotes) for pos in agent_orders(joined)):
+        active.add(_STRUCT_INDEX["AGENT_ORDER"])
     return active
 
 
