@@ -76,8 +76,8 @@ _EN_ORDER_VERB = (
 # An order: a modal or "please" anywhere, or an imperative verb where a clause starts.
 _EN_DIRECTIVE = re.compile(
     r"\b(?:you (?:are now|must|should|need to|have to|are required|are instructed|will now|may now|can now|"
-    r"are authori[sz]ed)|please|kindly|do not|don't|never|always|make sure|ensure|be sure|remember to|"
-    r"(?:asks?|asked|requests?|requested|requires?|required|instructs?|instructed|wants?|expects?) (?:that )?you)\b"
+    r"are authori[sz]ed)|please|kindly|do not|don't|never|always|make sure|ensure|be sure|remember to|(?:could|would|can|will) you|"
+    r"(?:appreciate|grateful) (?:it )?if you|(?:asks?|asked|requests?|requested|requires?|required|instructs?|instructed|wants?|expects?) (?:that )?you)\b"
     rf"|(?:^|(?<=[:,—–.\n]))\s*{_EN_ORDER_VERB}",
     re.MULTILINE,
 )
@@ -96,7 +96,7 @@ _JA_ADDRESS = re.compile(
 )
 _JA_DIRECTIVE = re.compile(
     r"(?:てください|て下さい|てくださいませ|すること|せよ|しなさい|なさい|するように|ように|お願い(?:します|いたします|致します|申し上げます)|"
-    r"願います|してね|して[。！!]|すべし|してほしい|して欲しい|ください|こと[。！!\n]|とする[。\n])"
+    r"願います|願えますか|(?:いただ|頂)(?:け|き)|もらえ(?:ますか|ると)|くれ(?:ますか|ると)|幸いです|してね|して[。！!]|すべし|してほしい|して欲しい|ください|こと[。！!\n]|とする[。\n])"
 )
 _JA_SENTENCE_END = re.compile(r"[。！？!?\n]")
 

@@ -74,6 +74,7 @@ CONTEXT_ONLY = frozenset(
         "ROLE_ASSIGN",
         "HARM_REQUEST",
         "EMOTIONAL",
+        "REALISM",
     }
 )
 # Who is addressed and how it is framed, with nothing asked against the rules: a pair of these alone ("you" in
@@ -95,6 +96,7 @@ _ATTACK = (
         "DISCUSSION",
         "HUMAN_AUDIENCE",
         "REPORTED",
+        "VAGUE_OK",
     }
 )
 CONCEPT_NAMES: tuple[str, ...] = (
