@@ -75,6 +75,7 @@ CONTEXT_ONLY = frozenset(
         "HARM_REQUEST",
         "EMOTIONAL",
         "REALISM",
+        "PIECEWISE",
     }
 )
 # Who is addressed and how it is framed, with nothing asked against the rules: a pair of these alone ("you" in
