@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -135,22 +136,32 @@ ledger:
 
 
 @contextmanager
-def running_gateway(home: Path, config: Path, env: dict[str, str]) -> Iterator[str]:
+def running_gateway(home: Path, config: Path, env: dict[str, str], *serve_args: str) -> Iterator[str]:
     """`tenbin serve` as a real process on a free port; yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [*TENBIN, "serve", "--config", str(config), "--port", str(port)],
+        [*TENBIN, "serve", "--config", str(config), "--port", str(port), *serve_args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, so that a stuck one goes down with its workers
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base_url, process)
         yield base_url
     finally:
-        process.terminate()
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """A clean shutdown (SIGTERM), or SIGKILL to the whole process group when that takes too long."""
+    process.terminate()
+    try:
         process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def gateway_env(home: Path) -> dict[str, str]:

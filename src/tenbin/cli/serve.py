@@ -27,6 +27,7 @@ def serve(
     import uvicorn
 
     from tenbin.gateway.server import CONFIG_ENV, build_gateway, open_mode, safe_host
+    from tenbin.observe.shared import shared_metrics_dir
 
     settings = load_or_discover(config)
     try:
@@ -55,17 +56,18 @@ def serve(
             fail(error.message)
         if config:
             os.environ[CONFIG_ENV] = os.path.abspath(config)
-        uvicorn.run(
-            "tenbin.gateway.server:app_factory",
-            factory=True,
-            host=bind,
-            port=bind_port,
-            workers=worker_count,
-            log_level=log_level,
-            access_log=False,
-            loop="uvloop",
-            http="httptools",
-        )
+        with shared_metrics_dir():  # so that /metrics, whichever worker answers, reports all of them
+            uvicorn.run(
+                "tenbin.gateway.server:app_factory",
+                factory=True,
+                host=bind,
+                port=bind_port,
+                workers=worker_count,
+                log_level=log_level,
+                access_log=False,
+                loop="uvloop",
+                http="httptools",
+            )
         return
     try:
         gateway = build_gateway(config)

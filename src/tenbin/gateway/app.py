@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -24,6 +25,7 @@ from tenbin.gateway.responses import send_error
 from tenbin.gateway.validation import parse_json_body
 from tenbin.guard import Guard
 from tenbin.observe import Metrics
+from tenbin.observe.shared import SharedMetrics
 from tenbin.routing import RouteTable
 from tenbin.store.db import Database
 from tenbin.store.keys import KeyStore
@@ -60,6 +62,7 @@ class Gateway:
         engine: Engine | None = None,
         database: Database | None = None,
         master_key: str | None = None,
+        metrics_dir: Path | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine or Engine(settings)
@@ -76,6 +79,8 @@ class Gateway:
         )
         self.store_bodies = ledger.store_bodies
         self.metrics = Metrics()
+        # set for the workers of a multi-worker run, so that /metrics reports the totals of them all
+        self.shared_metrics = SharedMetrics(metrics_dir, self.metrics) if metrics_dir else None
         # request id -> key name of recent chat requests, so feedback can be checked without the database
         self.recent_owners: OrderedDict[str, str | None] = OrderedDict()
         self.max_body_bytes = settings.server.max_body_bytes
@@ -97,6 +102,8 @@ class Gateway:
                 threadpool_limits(limits=1, user_api="blas")
                 await asyncio.to_thread(self.guard.warm_up)
                 self._background.append(asyncio.create_task(self.auth.refresh_forever()))
+                if self.shared_metrics is not None:
+                    self._background.append(asyncio.create_task(self.shared_metrics.publish_forever()))
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.aclose()
@@ -109,6 +116,8 @@ class Gateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._background.clear()
+        if self.shared_metrics is not None:
+            self.shared_metrics.publish()  # the last requests of this worker still count after it is gone
         await self.engine.aclose()
         if isinstance(self.limiter, RedisLimiter):
             await self.limiter.aclose()

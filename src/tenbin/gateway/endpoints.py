@@ -49,8 +49,13 @@ async def handle_health(gateway: Gateway, context: RequestContext, receive: Rece
 
 
 async def handle_metrics(gateway: Gateway, context: RequestContext, receive: Receive, send: Send) -> None:
-    """Prometheus text format; needs a key like every other endpoint (the numbers reveal traffic and spend)."""
-    body = gateway.metrics.render().encode()
+    """Prometheus text format; needs a key like every other endpoint (the numbers reveal traffic and spend).
+
+    With several workers, the totals of all of them: the others' numbers as of their last snapshot (≤ ~1 s old).
+    """
+    shared = gateway.shared_metrics
+    metrics = await shared.totals() if shared is not None else gateway.metrics
+    body = metrics.render().encode()
     headers = [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8"), *encode_headers(context.response_headers)]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from tenbin.config import Settings, load_settings
 from tenbin.discovery import discover
 from tenbin.gateway.app import Gateway
 from tenbin.gateway.auth import is_loopback
+from tenbin.observe.shared import METRICS_DIR_ENV
 from tenbin.store.db import Database
 from tenbin.store.keys import KeyStore
 
@@ -19,15 +21,17 @@ def settings_for(config_path: str | None) -> Settings:
     return load_settings(config_path) if config_path else discover()
 
 
-def build_gateway(config_path: str | None) -> Gateway:
+def build_gateway(config_path: str | None, metrics_dir: Path | None = None) -> Gateway:
     settings = settings_for(config_path)
     database = Database(settings.ledger.database_url)
-    return Gateway(settings, database=database, master_key=os.environ.get(MASTER_KEY_ENV) or None)
+    master_key = os.environ.get(MASTER_KEY_ENV) or None
+    return Gateway(settings, database=database, master_key=master_key, metrics_dir=metrics_dir)
 
 
 def app_factory() -> Gateway:
-    """What each uvicorn worker calls; the CLI passes the config path through the environment."""
-    return build_gateway(os.environ.get(CONFIG_ENV) or None)
+    """What each uvicorn worker calls; the CLI passes the config path and metrics directory in the environment."""
+    metrics_dir = os.environ.get(METRICS_DIR_ENV)
+    return build_gateway(os.environ.get(CONFIG_ENV) or None, Path(metrics_dir) if metrics_dir else None)
 
 
 def open_mode(settings: Settings) -> bool:
