@@ -87,8 +87,12 @@ ROUND7_FAMILIES = frozenset({"agent_abuse", "goal_hijack", "harmful_pretext", "b
 UNSEEN_FAMILIES: dict[str, frozenset[str]] = {
     f"new/{family}": frozenset({f"own/en_{family}", f"own/ja_{family}"}) for family in NEW_FAMILIES
 }
-ROUND4_FAMILIES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") not in ROUND5_FAMILIES | ROUND7_FAMILIES]
+ROUND9_FAMILIES = frozenset({"r9_attack", "r9_benign"})
+ROUND4_FAMILIES = [
+    n for n in UNSEEN_FAMILIES if n.removeprefix("new/") not in ROUND5_FAMILIES | ROUND7_FAMILIES | ROUND9_FAMILIES
+]
 ROUND7_NAMES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") in ROUND7_FAMILIES]
+ROUND9_NAMES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") in ROUND9_FAMILIES]
 
 _KEYWORDS = re.compile(
     r"ignore (all |any |the )?(previous|prior|above)|disregard|system prompt|jailbreak|developer mode|"
@@ -528,9 +532,10 @@ def main() -> None:
         )
         round4 = ROUND4_FAMILIES
         print("\nBalanced accuracy, round-4 families pooled:", balanced(unseen, round4))
-        round45 = [n for n in UNSEEN_FAMILIES if n not in ROUND7_NAMES]
+        round45 = [n for n in UNSEEN_FAMILIES if n not in ROUND7_NAMES + ROUND9_NAMES]
         print("Balanced accuracy, round-4 and round-5 families pooled:", balanced(unseen, round45))
         print("Balanced accuracy, round-7 families pooled:", balanced(unseen, ROUND7_NAMES))
+        print("Balanced accuracy, round-9 families pooled:", balanced(unseen, ROUND9_NAMES))
         print("Balanced accuracy, all own families pooled:", balanced(unseen, list(UNSEEN_FAMILIES)))
         lolo = leave_one_language_out(retrainer, held)
         print_table("Injection, leave-one-language-out", lolo)

@@ -87,6 +87,12 @@ NEW_FAMILIES = {
     "goal_hijack": 1,
     "harmful_pretext": 1,
     "benign_r7": 0,
+    # Round 9, by two more authors: orders to an automated reader hidden in tickets, CVs, READMEs, subtitles and
+    # tool output; pretexts that insist on a working answer; secrets asked for in pieces; agent abuse with
+    # concealment — and documents that give people orders, security write-ups, vague dark fiction, behaviour
+    # changes the user asks for, angry customers.
+    "r9_attack": 1,
+    "r9_benign": 0,
 }
 OWN_TRAIN.update(
     {
