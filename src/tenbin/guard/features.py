@@ -156,22 +156,17 @@ _AI_ADDRESSED = ("AI_ADDRESS", "THIRD_PARTY_AI")
 _RULE_CONCEPTS = frozenset(_CONTROL) | {"INSTRUCTION", "REVEAL", "SECRET", "EXFIL", "PRIOR", "UNRESTRICTED"}
 
 
-def unquoted_hits(text: str, hits: dict[str, list[int]]) -> tuple[dict[str, list[int]], bool]:
-    """The concept hits outside reported quotations, and whether a quotation held an instruction-like concept.
-    A quotation right after words addressing an AI ('AI agents: "…"') is an order to whoever reads it, so it
-    is kept."""
-    return _without_spans(hits, _reported_quotes(text, hits))
-
-
-def _without_spans(
-    hits: dict[str, list[int]], spans: list[tuple[int, int]]
+def unquoted_hits(
+    hits: dict[str, list[int]], quotes: list[tuple[int, int]]
 ) -> tuple[dict[str, list[int]], bool]:
-    if not spans:
+    """The concept hits outside the reported quotations `quotes`, and whether a quotation held an
+    instruction-like concept."""
+    if not quotes:
         return hits, False
     kept: dict[str, list[int]] = {}
     quoted_rule = False
     for name, positions in hits.items():
-        rest = [pos for pos in positions if not any(start <= pos < end for start, end in spans)]
+        rest = [pos for pos in positions if not any(start <= pos < end for start, end in quotes)]
         quoted_rule = quoted_rule or (len(rest) < len(positions) and name in _RULE_CONCEPTS)
         if rest:
             kept[name] = rest
@@ -179,6 +174,8 @@ def _without_spans(
 
 
 def _reported_quotes(text: str, hits: dict[str, list[int]]) -> list[tuple[int, int]]:
+    """Spans of quotations that are reported, not given. A quotation right after words addressing an AI
+    ('AI agents: "…"') is an order to whoever reads it, so it is not among them."""
     quotes = list(_QUOTE.finditer(text))
     if not quotes:
         return []
@@ -231,7 +228,7 @@ def _concept_features(text: str, decoded: tuple[str, ...], blob_count: int) -> s
     # A quoted "ignore previous instructions" in a blog post or minutes is discussed, not given: its concepts
     # are left out (only a flag remains), so they neither count alone nor pair with the words around them.
     quotes = _reported_quotes(joined, all_hits)
-    hits, quoted_rule = _without_spans(all_hits, quotes)
+    hits, quoted_rule = unquoted_hits(all_hits, quotes)
     active = {CONCEPTS.index(name) for name in hits if name not in CONTEXT_ONLY}
     for a, b in PAIRS:
         if a in hits and b in hits and _near(hits[a], hits[b]):
