@@ -371,12 +371,18 @@ NEVER_SEEN_FILES = (
     # and hard benign documents, by two more authors.
     "agentic_eval_en.jsonl",
     "agentic_eval_ja.jsonl",
+    # Round 9: two more multilingual sets, written before the concept words of their languages (tl ms fi da nb
+    # ur ta; Swahili and Telugu have none).
+    "multilingual_eval4.jsonl",
+    "multilingual_eval5.jsonl",
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
 LEXICON_LANGUAGES = frozenset({"en", "ja", *WORLD_LANGUAGES})
 # Languages whose concept words came in round 8, after multilingual_eval3.jsonl had been written for them.
 ROUND8_LANGUAGES = frozenset({"hu", "ro", "he", "fa", "bn"})
+# Round 9's, written after multilingual_eval4/5.jsonl by authors who did not see them.
+ROUND9_LANGUAGES = frozenset({"tl", "ms", "fi", "da", "nb", "ur", "ta"})
 
 
 def never_seen_rows() -> list[tuple[Row, str, str]]:
@@ -412,24 +418,23 @@ def never_seen(model: InjectionModel) -> None:
             )
     print_table("Injection, never-seen sets (other authors; shipped model, calibrated threshold)", by_set)
     for half in ("test", "dev"):
-        known = group(
-            lambda r, f, h, half=half: (
-                h == half
-                and r.source.startswith("never-seen/multilingual")
-                and r.lang in LEXICON_LANGUAGES - ROUND8_LANGUAGES
-            )
-        )
-        added = group(lambda r, f, h, half=half: h == half and r.lang in ROUND8_LANGUAGES)
-        unknown = group(lambda r, f, h, half=half: h == half and r.lang not in LEXICON_LANGUAGES)
-        fresh = group(lambda r, f, h, half=half: h == half and r.source.startswith("never-seen/fresh"))
-        agentic = group(lambda r, f, h, half=half: h == half and r.source.startswith("never-seen/agentic"))
-        groups = {"fresh": fresh, "known": known, "added": added, "unknown": unknown, "agentic": agentic}
-        print(
-            f"- {half}: balanced accuracy, fresh en+ja: {balanced(groups, ['fresh'])}; the 20 round-7 languages: "
-            f"{balanced(groups, ['known'])}; hu ro he fa bn (round 8): {balanced(groups, ['added'])}; "
-            f"languages without concept words: {balanced(groups, ['unknown'])}; agentic en+ja (round 8): "
-            f"{balanced(groups, ['agentic'])}"
-        )
+        summary = {
+            "fresh en+ja (round 7)": lambda r: r.source.startswith("never-seen/fresh"),
+            "the 20 round-7 languages": lambda r: (
+                r.source.startswith("never-seen/multilingual")
+                and r.lang in LEXICON_LANGUAGES - ROUND8_LANGUAGES - ROUND9_LANGUAGES
+            ),
+            "hu ro he fa bn (round 8)": lambda r: r.lang in ROUND8_LANGUAGES,
+            "tl ms fi da nb ur ta (round 9)": lambda r: r.lang in ROUND9_LANGUAGES,
+            "languages without concept words": lambda r: r.lang not in LEXICON_LANGUAGES,
+            "agentic en+ja (round 8)": lambda r: r.source.startswith("never-seen/agentic"),
+            "round-9 en+ja": lambda r: r.source.startswith("never-seen/round9"),
+        }
+        groups = {
+            name: group(lambda r, f, h, keep=keep, half=half: h == half and keep(r)) for name, keep in summary.items()
+        }
+        cells = "; ".join(f"{name}: {balanced(groups, [name])}" for name in summary)
+        print(f"- {half}: balanced accuracy, {cells}")
     families = {
         f"{family} ({'attack' if label else 'benign'})": group(
             lambda r, f, h, family=family, label=label: f == family and r.label == label
