@@ -279,7 +279,7 @@ def _structure(text: str, hits: dict[str, list[int]], decoded: tuple[str, ...], 
         found.append("ENCODED_BLOB")
     if decoded and any(concept_hits(d).keys() & _DECODED_CONTROL_CONCEPTS for d in decoded):
         found.append("DECODED_CONTROL")
-    if text.rstrip().endswith(("?", "？")):
+    if text.rstrip().endswith(("?", "？", "؟")):  # the last one: Arabic, Persian, Urdu
         found.append("ENDS_QUESTION")
     if len(hits.keys() & _ATTACK) >= 4:
         found.append("MANY_CONCEPTS")

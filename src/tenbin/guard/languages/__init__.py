@@ -3,7 +3,7 @@
 Each module gives `SCRIPT` and `STEMS` (concept -> stems). The concepts are the ones of concepts.py, so a
 model whose weights were learnt from English and Japanese prompts reads German, Chinese or Korean ones through
 the same features: no training row in those languages is needed. Stems of spaced scripts (Latin, Cyrillic,
-Greek, Arabic, Hebrew, Devanagari, Bengali) match where a word starts ("$" at the end: the whole word);
+Greek, Arabic, Hebrew, Devanagari, Bengali, Tamil) match where a word starts ("$" at the end: the whole word);
 stems of unspaced scripts (Chinese, Korean, Thai) match anywhere.
 """
 
@@ -19,10 +19,12 @@ from tenbin.guard.languages import (
     ar,
     bn,
     cs,
+    da,
     de,
     el,
     es,
     fa,
+    fi,
     fr,
     he,
     hi,
@@ -30,21 +32,26 @@ from tenbin.guard.languages import (
     id,
     it,
     ko,
+    ms,
+    nb,
     nl,
     pl,
     pt,
     ro,
     ru,
     sv,
+    ta,
     th,
+    tl,
     tr,
     uk,
+    ur,
     vi,
     zh,
 )
 from tenbin.guard.stems import StemIndex
 
-SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "greek", "arabic", "devanagari", "hebrew", "bengali"})
+SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "greek", "arabic", "devanagari", "hebrew", "bengali", "tamil"})
 UNSPACED_SCRIPTS = frozenset({"cjk", "hangul", "thai"})
 
 
@@ -78,7 +85,11 @@ WORLD_LANGUAGES: dict[str, Language] = {
     language.code: language
     for language in map(
         _language,
-        (de, fr, es, pt, it, ru, zh, ko, id, vi, ar, hi, nl, pl, tr, sv, cs, uk, el, th, hu, ro, he, fa, bn),
+        (
+            *(de, fr, es, pt, it, ru, zh, ko, id, vi, ar, hi, nl, pl, tr, sv, cs, uk, el, th),  # round 7
+            *(hu, ro, he, fa, bn),  # round 8
+            *(fi, da, nb, tl, ms, ur, ta),  # round 9
+        ),
     )
 }
 

@@ -714,7 +714,9 @@ STEMS: dict[str, tuple[str, ...]] = {
         "specifika steg",
         "stegen",
         "syntetiser",
-        "syntes",
+        # Not bare "syntes": it is also Swedish "seemed / was seen" and Danish / Norwegian "thought".
+        "syntesen",
+        "syntesväg",
         "framställa",
         "tillverka",
         "skriv ett program",
