@@ -5,7 +5,8 @@ the answer is rejected — by a verifier model when one is configured (it scores
 router's confidence for that model against the route's target, and always when the answer is empty or cut off.
 Ensemble: ask every model of the plan at once and return the majority's answer (short answers are compared after
 normalisation: the final number, or the choice letter); with a judge model configured, the judge picks instead.
-Every call's tokens and cost add up in one CallInfo, so the ledger shows what the plan really cost.
+Every call's tokens and cost add up in one CallInfo, so the ledger shows what the plan really cost, and the
+response's `usage` counts the same tokens (every answer, verification and judgement), not only the chosen one's.
 """
 
 from __future__ import annotations
@@ -155,6 +156,7 @@ async def run_cascade(
     total.deployment = "cascade:" + ">".join(step["model"] for step in trace.steps)
     total.latency_s = time.perf_counter() - total.started
     response["model"] = trace.chosen
+    _report_usage(response, total)
     return response, total, trace
 
 
@@ -193,7 +195,15 @@ async def run_ensemble(
     total.deployment = "ensemble:" + "+".join(plan)
     total.latency_s = time.perf_counter() - total.started
     response["model"] = model
+    _report_usage(response, total)
     return response, total, trace
+
+
+def _report_usage(response: dict[str, Any], total: CallInfo) -> None:
+    """The plan's tokens in the response, as billed: a client that adds up `usage` must get what the ledger
+    charges. The chosen call's token details (cached, reasoning) described one call of several, so they go."""
+    prompt, completion = total.input_tokens or 0, total.output_tokens or 0
+    response["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
 async def _judge_pick(

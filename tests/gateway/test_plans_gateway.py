@@ -175,3 +175,25 @@ def test_a_client_that_leaves_before_a_plan_answers_stops_it_and_is_charged(
     assert row["status"] == 499 and row["error_type"] == "client_closed_request"
     assert row["latency_ms"] < 2_500  # stopped when the client left, not after slowpoke's 3 s
     assert row["input_tokens"] and row["cost_usd"]  # medium's answer and the verifier's call are charged
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_plans_usage_counts_every_call_it_paid_for(base_url: tuple[str, Path], stream: bool) -> None:
+    client = openai.OpenAI(base_url=f"{base_url[0]}/v1", api_key=MASTER_KEY, max_retries=0)
+    messages = [{"role": "user", "content": "6 × 7 は？"}]
+    if stream:
+        with client.chat.completions.with_streaming_response.create(
+            model="strict", messages=messages, stream=True, stream_options={"include_usage": True}
+        ) as response:
+            request_id = response.headers["x-request-id"]
+            usage = [c.usage for c in response.parse() if c.usage is not None][-1]
+    else:
+        raw = client.chat.completions.with_raw_response.create(model="strict", messages=messages)
+        request_id, usage = raw.headers["x-request-id"], raw.parse().usage
+    assert usage is not None
+    row = ledger_row(base_url[1], request_id)
+    # Three answers and two verifications: the client's usage is what the ledger charged, not one call's.
+    assert (usage.prompt_tokens, usage.completion_tokens) == (row["input_tokens"], row["output_tokens"])
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+    alone = client.chat.completions.create(model="large", messages=messages).usage
+    assert alone is not None and usage.prompt_tokens > 3 * alone.prompt_tokens
