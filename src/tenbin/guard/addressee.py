@@ -24,22 +24,26 @@ _EN_ROLE = (
     r"(?:systems?|tools?|process(?:es|ors?)?|pipelines?|reviewers?|screeners?|readers?|parsers?|services?|"
     r"filters?|responders?|triage|summari[sz]ers?|crawlers?|scrapers?|classifiers?|graders?|evaluators?|"
     r"moderators?|translators?|workflows?|integrations?|helpers?|(?:pair )?programmers?|coders?|copilots?|"
-    r"writers?|drafters?)"
+    r"writers?|drafters?|analysts?|assistants?|agents?|checkers?|validators?|schedulers?|planners?|"
+    r"recruiters?|operators?)"
 )
 _EN_AUTOMATED = rf"(?:automated|automatic|auto-?[a-z]+|ai|a\.i\.|llm|bot|robot|machine)(?:[ -][a-z-]+){{0,2}}?[ -]{_EN_ROLE}"
 # "Note to", "Message for", "To", "Dear", "Attention": words that aim what follows at a reader.
 _EN_LEAD = (
-    r"(?:(?:a )?(?:note|message|notice|instructions?|reminder|attention|important|directive|request|memo)s?"
+    r"(?:(?:an?[ \t]+)?(?:(?:additional|special|further|final|urgent|important|new|system)[ \t]+)?"
+    r"(?:note|message|notice|instructions?|reminder|attention|important|directive|request|memo)s?"
     r"[ \t]*(?:to|for)?[ \t]*:?[ \t]*|(?:to|for|dear|hey|hi|hello|attn|attention)[ \t]*:?[ \t]+)"
 )
 _EN_GREETING = r"(?:(?:to|dear|hey|hi|hello|attn|attention)[ \t]*:?[ \t]+)"
-_EN_DETERMINER = r"(?:(?:the|any|all|every|each|an?|this|our|your)[ \t]+)"
+_EN_DETERMINER = r"(?:(?:the|any|all|every|each|an?|this|our|your|whichever|whatever)[ \t]+)"
+# What the reader is doing: "reading this page", "that processes this application", "drafting replies for …".
 _EN_CLAUSE = (
-    r"(?:\s*,?\s*(?:that|which|who)?\s*(?:is|are)?\s*(?:currently\s+)?(?:reading|processing|handling|"
-    r"summari[sz]ing|reviewing|parsing|triaging|screening|browsing|visiting|indexing|scanning|analy[sz]ing|"
-    r"translating|responsible|in charge|working|assisting|helping|managing|answering|evaluating|grading|"
-    r"ranking|assessing)[^.\n:;,]{0,80})"
+    r"(?:\s*,?\s*(?:(?:that|which|who)\s+)?(?:(?:is|are)\s+)?(?:currently\s+)?"
+    r"(?:[a-z]{3,}ing|reads?|processes|handles|summari[sz]es|reviews|parses|screens|responsible|in charge)\b"
+    r"[^.\n:;,]{0,80})"
 )
+# "system", "tool", "software" … name an automated reader only with such a clause ("whichever system reads this").
+_EN_GENERIC = r"(?:systems?|tools?|software|programs?|process(?:es)?|pipelines?|services?|workflows?|scripts?)"
 # Sentence / line / comment starts, where a vocative stands.
 _EN_START = r"(?:^|(?<=[\n.!?:;(\[{>*#|\"'])|(?<=<!--)|(?<=p\.s\.)|(?<=//)|(?<=--))\s*"
 # Within one line: words on the line before "Assistant:" make no address of a dialogue turn.
@@ -55,13 +59,18 @@ _EN_ADDRESS = re.compile(
     + rf"|{_EN_DETERMINER}?{_EN_MODIFIERS}{_EN_CORE}{_EN_CLAUSE}?"
     + rf"|(?:ai|assistant|agent|bot|llm|model)s{_EN_CLAUSE}?"
     + rf"|{_EN_CORE}{_EN_CLAUSE}"
+    + rf"|{_EN_LEAD}?{_EN_DETERMINER}(?:{_EN_MODIFIERS})?{_EN_GENERIC}{_EN_CLAUSE}"
     + r")\s*(?:[:—–]|\s-\s)"
     # Ending in a comma, only after a greeting or with a clause: "Dear assistant,", "AI agents processing this
     # page,". "For the model, we used…" and "Assistant, what is…" are not addresses to a reader.
     + rf"|(?:{_EN_GREETING}{_EN_DETERMINER}?(?:{_EN_MODIFIERS})?{_EN_READER}{_EN_CLAUSE}?"
-    + rf"|{_EN_DETERMINER}?{_EN_READER}{_EN_CLAUSE})\s*,"
-    # "@assistant", "@copilot"
-    + rf"|@{_EN_CORE}\b)",
+    + rf"|{_EN_DETERMINER}?{_EN_READER}{_EN_CLAUSE}"
+    + rf"|{_EN_LEAD}{_EN_DETERMINER}(?:{_EN_MODIFIERS})?{_EN_GENERIC}{_EN_CLAUSE})\s*,"
+    # "If an assistant is summarising these reviews, …", "When the AI reading this page answers, …"
+    + rf"|(?:if|when|whenever)\s+(?:you\s+are\s+)?{_EN_DETERMINER}(?:{_EN_MODIFIERS})?{_EN_READER}{_EN_CLAUSE}\s*,"
+    + ")"
+    # "@assistant", "@copilot", "@ops-bot", anywhere
+    + rf"|(?<![\w.])@(?:[\w-]*[-_])?{_EN_CORE}\b",
     re.MULTILINE,
 )
 _EN_ORDER_VERB = (
@@ -71,7 +80,10 @@ _EN_ORDER_VERB = (
     r"close|reset|disable|enable|grant|transfer|wire|pay|buy|order|book|accept|fill|submit|visit|open|click|"
     r"navigate|fetch|download|install|summari[sz]e|translate|tell|say|output|print|write|state|recommend|"
     r"report|treat|consider|skip|omit|exclude|set|change|update|collect|gather|retrieve|look up|find|list|"
-    r"reveal|disclose|provide|give|return|use|switch|push|commit|paste|attach|describe|mention)\b"
+    r"reveal|disclose|provide|give|return|use|switch|push|commit|paste|attach|describe|mention|unlock|lock|"
+    r"cancel|refund|issue|create|make|move|rename|assign|invite|decline|reject|escalate|schedule|reschedule|"
+    r"purchase|withdraw|modify|edit|overwrite|replace|highlight|prioriti[sz]e|favou?r|select|choose|pick|"
+    r"shortlist|hire|flag|praise|rotate|reset|publish|invite|quote|note|state)\b"
 )
 # An order: a modal or "please" anywhere, or an imperative verb where a clause starts.
 _EN_DIRECTIVE = re.compile(
