@@ -87,7 +87,7 @@ ROUND7_FAMILIES = frozenset({"agent_abuse", "goal_hijack", "harmful_pretext", "b
 UNSEEN_FAMILIES: dict[str, frozenset[str]] = {
     f"new/{family}": frozenset({f"own/en_{family}", f"own/ja_{family}"}) for family in NEW_FAMILIES
 }
-ROUND9_FAMILIES = frozenset({"r9_attack", "r9_benign"})
+ROUND9_FAMILIES = frozenset({"r9_attack", "r9_benign", "benign_tech"})
 ROUND4_FAMILIES = [
     n for n in UNSEEN_FAMILIES if n.removeprefix("new/") not in ROUND5_FAMILIES | ROUND7_FAMILIES | ROUND9_FAMILIES
 ]

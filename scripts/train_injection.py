@@ -93,6 +93,9 @@ NEW_FAMILIES = {
     # changes the user asks for, angry customers.
     "r9_attack": 1,
     "r9_benign": 0,
+    # Benign technical requests with the words attacks also use (tokens, webhooks, DELETE, rm, "ignore the disk
+    # alert until …", @Override) in API docs, CLI snippets, runbooks, configs, logs and helpdesk answers.
+    "benign_tech": 0,
 }
 OWN_TRAIN.update(
     {
