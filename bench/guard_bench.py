@@ -379,6 +379,10 @@ NEVER_SEEN_FILES = (
     # attacks of the authors' own choosing, by two more authors; measured once, after the round was final.
     "round9_eval_en.jsonl",
     "round9_eval_ja.jsonl",
+    # Round 10: the same brief for an e-commerce and payments company's staff, by two more authors; written while
+    # the round-9 sets were being used for development, measured once at the end.
+    "round10_eval_en.jsonl",
+    "round10_eval_ja.jsonl",
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
@@ -433,6 +437,7 @@ def never_seen(model: InjectionModel) -> None:
             "languages without concept words": lambda r: r.lang not in LEXICON_LANGUAGES,
             "agentic en+ja (round 8)": lambda r: r.source.startswith("never-seen/agentic"),
             "round-9 en+ja": lambda r: r.source.startswith("never-seen/round9"),
+            "round-10 en+ja": lambda r: r.source.startswith("never-seen/round10"),
         }
         groups = {
             name: group(lambda r, f, h, keep=keep, half=half: h == half and keep(r)) for name, keep in summary.items()
