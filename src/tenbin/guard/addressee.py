@@ -10,8 +10,10 @@ doing, followed by a directive in the same sentence or right after it.
 
 A bare "Assistant:" or "AI:" at a line start is a dialogue turn, not an address, and the user talking to the
 model itself ("Assistant, what is…") is ordinary chat: an address needs something that marks it as aimed at a
-reader of the text — a "to/for/dear/note to" in front, a modifier ("AI code", "automated mail"), a plural, or a
-clause about what the reader is doing ("processing this application").
+reader of the text — a "to/for/dear/note to" in front, a modifier ("AI code", "automated mail"), a plural, a
+clause about what the reader is doing ("processing this application"), a condition ("If an assistant is
+summarising these reviews,"), or a bot's handle (`@deploy-bot`). Generic words ("system", "tool") name a reader
+only with such a clause ("To whichever system reads this invoice:").
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from __future__ import annotations
 import re
 
 # Automated readers. "system", "reviewer", "tool" … count only with an automated/AI modifier.
-_EN_CORE = r"(?:ai|a\.i\.|assistants?|agents?|(?:chat)?bots?|llms?|(?:large )?language models?|models?|copilot|claude|gemini|chatgpt|gpt[\w.-]*)"
+_EN_CORE = (
+    r"(?:ai|a\.i\.|assistants?|agents?|(?:chat)?bots?|llms?|(?:large )?language models?|models?|copilot|claude|"
+    r"gemini|chatgpt|gpt[\w.-]*)"
+)
 _EN_ROLE = (
     r"(?:systems?|tools?|process(?:es|ors?)?|pipelines?|reviewers?|screeners?|readers?|parsers?|services?|"
     r"filters?|responders?|triage|summari[sz]ers?|crawlers?|scrapers?|classifiers?|graders?|evaluators?|"
@@ -27,7 +32,9 @@ _EN_ROLE = (
     r"writers?|drafters?|analysts?|assistants?|agents?|checkers?|validators?|schedulers?|planners?|"
     r"recruiters?|operators?)"
 )
-_EN_AUTOMATED = rf"(?:automated|automatic|auto-?[a-z]+|ai|a\.i\.|llm|bot|robot|machine)(?:[ -][a-z-]+){{0,2}}?[ -]{_EN_ROLE}"
+_EN_AUTOMATED = (
+    rf"(?:automated|automatic|auto-?[a-z]+|ai|a\.i\.|llm|bot|robot|machine)(?:[ -][a-z-]+){{0,2}}?[ -]{_EN_ROLE}"
+)
 # "Note to", "Message for", "To", "Dear", "Attention": words that aim what follows at a reader.
 _EN_LEAD = (
     r"(?:(?:an?[ \t]+)?(?:(?:additional|special|further|final|urgent|important|new|system)[ \t]+)?"
@@ -83,13 +90,14 @@ _EN_ORDER_VERB = (
     r"reveal|disclose|provide|give|return|use|switch|push|commit|paste|attach|describe|mention|unlock|lock|"
     r"cancel|refund|issue|create|make|move|rename|assign|invite|decline|reject|escalate|schedule|reschedule|"
     r"purchase|withdraw|modify|edit|overwrite|replace|highlight|prioriti[sz]e|favou?r|select|choose|pick|"
-    r"shortlist|hire|flag|praise|rotate|reset|publish|invite|quote|note|state)\b"
+    r"shortlist|hire|flag|praise|rotate|publish|quote|note)\b"
 )
 # An order: a modal or "please" anywhere, or an imperative verb where a clause starts.
 _EN_DIRECTIVE = re.compile(
     r"\b(?:you (?:are now|must|should|need to|have to|are required|are instructed|will now|may now|can now|"
-    r"are authori[sz]ed)|please|kindly|do not|don't|never|always|make sure|ensure|be sure|remember to|(?:could|would|can|will) you|"
-    r"(?:appreciate|grateful) (?:it )?if you|(?:asks?|asked|requests?|requested|requires?|required|instructs?|instructed|wants?|expects?) (?:that )?you)\b"
+    r"are authori[sz]ed)|please|kindly|do not|don't|never|always|make sure|ensure|be sure|remember to|"
+    r"(?:could|would|can|will) you|(?:appreciate|grateful) (?:it )?if you|"
+    r"(?:asks?|asked|requests?|requested|requires?|required|instructs?|instructed|wants?|expects?) (?:that )?you)\b"
     rf"|(?:^|(?<=[:,—–.\n]))\s*{_EN_ORDER_VERB}",
     re.MULTILINE,
 )
@@ -107,8 +115,10 @@ _JA_ADDRESS = re.compile(
     r"(?:へ(?:の(?:指示|お願い|連絡|メッセージ|注意))?|様|さん|殿|各位|に告ぐ|は|諸君)\s*[、，,:：】」』）)\]\s]"
 )
 _JA_DIRECTIVE = re.compile(
-    r"(?:てください|て下さい|てくださいませ|すること|せよ|しなさい|なさい|するように|ように|お願い(?:します|いたします|致します|申し上げます)|"
-    r"願います|願えますか|(?:いただ|頂)(?:け|き)|もらえ(?:ますか|ると)|くれ(?:ますか|ると)|幸いです|してね|して[。！!]|すべし|してほしい|して欲しい|ください|こと[。！!\n]|とする[。\n])"
+    r"(?:てください|て下さい|てくださいませ|すること|せよ|しなさい|なさい|するように|ように|"
+    r"お願い(?:します|いたします|致します|申し上げます)|願います|願えますか|(?:いただ|頂)(?:け|き)|"
+    r"もらえ(?:ますか|ると)|くれ(?:ますか|ると)|幸いです|してね|して[。！!]|すべし|してほしい|して欲しい|ください|"
+    r"こと[。！!\n]|とする[。\n])"
 )
 _JA_SENTENCE_END = re.compile(r"[。！？!?\n]")
 
