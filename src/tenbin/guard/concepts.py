@@ -893,7 +893,8 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "暴行",
             "脱税",
             "万引き",
-            "ピッキング",
+            # Lock picking, not a warehouse's order picking.
+            r"(?:鍵|錠|ドア|シリンダー).{0,8}ピッキング|ピッキング(?:ツール|の手口|被害|で(?:鍵|錠|開))",
             "ヘイト",
             "デマ",
             "偽情報",
@@ -1572,7 +1573,8 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "送金",
             "返金し",
             "返金を",
-            "決済",
+            # Not "決済会社" / "決済方法" (payments in general, everyday at an e-commerce company): paying as an act.
+            r"決済(?:して|を実行|を完了|を確定|ボタン|処理を実行)",
             "カートに",
             "自動承認",
             "アクセス権を付与",
