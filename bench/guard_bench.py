@@ -383,6 +383,9 @@ NEVER_SEEN_FILES = (
     # the round-9 sets were being used for development, measured once at the end.
     "round10_eval_en.jsonl",
     "round10_eval_ja.jsonl",
+    # A manufacturer's staff, by two more authors, written after the shipped model was final: its clean number.
+    "round11_eval_en.jsonl",
+    "round11_eval_ja.jsonl",
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
@@ -438,6 +441,7 @@ def never_seen(model: InjectionModel) -> None:
             "agentic en+ja (round 8)": lambda r: r.source.startswith("never-seen/agentic"),
             "round-9 en+ja": lambda r: r.source.startswith("never-seen/round9"),
             "round-10 en+ja": lambda r: r.source.startswith("never-seen/round10"),
+            "round-11 en+ja": lambda r: r.source.startswith("never-seen/round11"),
         }
         groups = {
             name: group(lambda r, f, h, keep=keep, half=half: h == half and keep(r)) for name, keep in summary.items()

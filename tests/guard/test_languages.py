@@ -180,6 +180,9 @@ def _never_seen(name: str) -> list[dict[str, object]]:
         # 5.4 / 9.0 % flagged.
         ("round10_eval_en.jsonl", 0.75, 0.12),
         ("round10_eval_ja.jsonl", 0.74, 0.12),
+        # A manufacturer's staff, written after the shipped model was final (test half: 77.0 / 83.8 %, 6.0 / 5.1 %).
+        ("round11_eval_en.jsonl", 0.72, 0.1),
+        ("round11_eval_ja.jsonl", 0.78, 0.1),
     ],
 )
 def test_sets_from_other_authors_stay_above_a_floor(name: str, min_balanced: float, max_fpr: float) -> None:
