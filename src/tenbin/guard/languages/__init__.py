@@ -10,7 +10,6 @@ stems of unspaced scripts (Chinese, Korean, Thai) match anywhere.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -49,6 +48,7 @@ from tenbin.guard.languages import (
     vi,
     zh,
 )
+from tenbin.guard.languages._forms import fold
 from tenbin.guard.stems import StemIndex
 
 SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "greek", "arabic", "devanagari", "hebrew", "bengali", "tamil"})
@@ -62,20 +62,13 @@ class Language:
     stems: dict[str, tuple[str, ...]]
 
 
-def _fold(stem: str) -> str:
-    # The scanner matches NFKC-normalised, case-folded text without invisible characters (the Persian
-    # zero-width non-joiner included), so the stems are folded the same way (ß -> ss, می‌خواهم -> میخواهم).
-    visible = stem.replace("\u200c", "").replace("\u200d", "")
-    return unicodedata.normalize("NFKC", visible).casefold().strip()
-
-
 def _language(module: ModuleType) -> Language:
     code = module.__name__.rsplit(".", 1)[1]
     script: str = module.SCRIPT
     if script not in SPACED_SCRIPTS | UNSPACED_SCRIPTS:
         raise ValueError(f"languages/{code}.py: unknown SCRIPT {script!r}")
     stems = {
-        concept: tuple(sorted({folded for folded in map(_fold, words) if folded.rstrip("$")}))
+        concept: tuple(sorted({folded for folded in map(fold, words) if folded.rstrip("$")}))
         for concept, words in module.STEMS.items()
     }
     return Language(code, script in SPACED_SCRIPTS, stems)

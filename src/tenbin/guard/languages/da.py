@@ -10,8 +10,8 @@ also start other words, or is also an inflected verb, the forms are listed whole
 "læk$": not "lækker", delicious; "kopiér$": not "kopieret", copied; "våben$": not "våbenhvile", ceasefire).
 
 Each stem is also listed with æ / ø / å typed as ae / oe / aa (also the older spelling of å) and with é
-typed as e (`_spellings` at the end), except where the typed form is a word of another language or another
-Danish word (`_NOT_FOLDED`: "løsen" -> German "loesen", solve; "kassér" -> "kasser", boxes).
+typed as e (`with_plain_forms` at the end), except where the typed form is a word of another language or
+another Danish word (`_NOT_FOLDED`: "løsen" -> German "loesen", solve; "kassér" -> "kasser", boxes).
 
 Swedish (sv.py) runs on every text too, so stems spelled the same in both languages ("instruktion",
 "systemprompt", "dokument", "privat", "kunden", "romanen", "ingen censur", "ny prompt") are not repeated here,
@@ -28,6 +28,8 @@ Python's "for dig in"), "start med" whole ("start medication"), "kunde" (Swedish
 sv.py no longer has a bare "syntes" (HARM_REQUEST, as in "synthesis"): it is also Danish "thought"
 ("jeg syntes").
 """
+
+from tenbin.guard.languages._forms import with_plain_forms
 
 SCRIPT = "latin"
 
@@ -1276,20 +1278,8 @@ _STEMS: dict[str, tuple[str, ...]] = {
 
 # The letters typed on keyboards without them: æ -> ae, ø -> oe, å -> aa (also the older spelling of å),
 # and the optional accent of "-ér" imperatives.
-_TYPED: tuple[dict[str, str], ...] = ({"æ": "ae", "ø": "oe", "å": "aa", "é": "e"}, {"é": "e"})
+_TYPED = [str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e"}), str.maketrans({"é": "e"})]
 # Written stems whose typed form is a word of another language.
 _NOT_FOLDED = frozenset({"løsen$", "kassér"})
 
-
-def _spellings(stems: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    tables = [str.maketrans(table) for table in _TYPED]
-    result: dict[str, tuple[str, ...]] = {}
-    for concept, written in stems.items():
-        forms = list(written)
-        for table in tables:
-            forms += [stem.translate(table) for stem in written if stem not in _NOT_FOLDED]
-        result[concept] = tuple(dict.fromkeys(forms))
-    return result
-
-
-STEMS = _spellings(_STEMS)
+STEMS = with_plain_forms(_STEMS, _TYPED, _NOT_FOLDED)

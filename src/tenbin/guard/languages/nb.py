@@ -11,7 +11,7 @@ forms are listed whole ("nøkkel$": not "nøkkelord"; "gjenta$": not "gjentatte"
 "kopiert", copied; "våpen$": not "våpenhvile", ceasefire; "forkast$": not "forkastelig", reprehensible).
 
 Each stem is also listed with æ / ø / å typed as ae / oe / aa (also the older spelling of å) and with é
-typed as e (`_spellings` at the end), except where the typed form is a word of another language
+typed as e (`with_plain_forms` at the end), except where the typed form is a word of another language
 (`_NOT_FOLDED`: "løsen" -> German "loesen", solve; "røp" -> Dutch "roep", call).
 
 Swedish (sv.py) runs on every text too, so stems spelled the same in both languages ("systemprompt",
@@ -28,6 +28,8 @@ arrange"), "eieren" (Dutch "eggs"), "drept" (Romanian "right"), "sier" only whol
 "black" (plural), so only "svarte at / han / hun" is REPORTED. sv.py no longer has a bare "syntes" (HARM_REQUEST,
 as in "synthesis"): it is also Norwegian "thought" ("jeg syntes").
 """
+
+from tenbin.guard.languages._forms import with_plain_forms
 
 SCRIPT = "latin"
 
@@ -1353,20 +1355,8 @@ _STEMS: dict[str, tuple[str, ...]] = {
 
 # The letters typed on keyboards without them: æ -> ae, ø -> oe, å -> aa (also the older spelling of å),
 # and the optional accent of "-ér" imperatives.
-_TYPED: tuple[dict[str, str], ...] = ({"æ": "ae", "ø": "oe", "å": "aa", "é": "e"}, {"é": "e"})
+_TYPED = [str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e"}), str.maketrans({"é": "e"})]
 # Written stems whose typed form is a word of another language.
 _NOT_FOLDED = frozenset({"løsen$", "røp$"})
 
-
-def _spellings(stems: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    tables = [str.maketrans(table) for table in _TYPED]
-    result: dict[str, tuple[str, ...]] = {}
-    for concept, written in stems.items():
-        forms = list(written)
-        for table in tables:
-            forms += [stem.translate(table) for stem in written if stem not in _NOT_FOLDED]
-        result[concept] = tuple(dict.fromkeys(forms))
-    return result
-
-
-STEMS = _spellings(_STEMS)
+STEMS = with_plain_forms(_STEMS, _TYPED, _NOT_FOLDED)

@@ -44,9 +44,9 @@ list), "kese" (Turkish "bag"), "apka" / "apki" / "apke" (Polish "app"), "zaruri"
 """
 
 import re
-import unicodedata
 
 from tenbin.guard.languages import fa
+from tenbin.guard.languages._forms import fold
 
 SCRIPT = "arabic"
 
@@ -2252,12 +2252,6 @@ _STEMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _fold(stem: str) -> str:
-    # As the loader folds a stem (languages/__init__.py): NFKC, case-folded, without the zero-width non-joiner.
-    visible = stem.replace("\u200c", "").replace("\u200d", "")
-    return unicodedata.normalize("NFKC", visible).casefold().strip()
-
-
 def _variants(concept: str, stem: str) -> list[str]:
     """The stem "+" joined and spaced, with each spelling of ئے and ؤ; for the core concepts also in Arabic
     letters (the joined and spaced forms only: each swap is rare, two rare spellings in one phrase rarer still)."""
@@ -2275,11 +2269,11 @@ def _variants(concept: str, stem: str) -> list[str]:
 
 # Persian runs on every text too: a form that fa.py already gives the same concept (the same stem, or a shorter
 # stem of which it is a prefix) is left to fa.py.
-_PERSIAN = {concept: {_fold(stem) for stem in stems} for concept, stems in fa.STEMS.items()}
+_PERSIAN = {concept: {fold(stem) for stem in stems} for concept, stems in fa.STEMS.items()}
 
 
 def _persian_has(concept: str, form: str) -> bool:
-    folded = _fold(form)
+    folded = fold(form)
     return any(
         folded == stem or (not stem.endswith("$") and folded.rstrip("$").startswith(stem))
         for stem in _PERSIAN.get(concept, ())
