@@ -88,11 +88,20 @@ UNSEEN_FAMILIES: dict[str, frozenset[str]] = {
     f"new/{family}": frozenset({f"own/en_{family}", f"own/ja_{family}"}) for family in NEW_FAMILIES
 }
 ROUND9_FAMILIES = frozenset({"r9_attack", "r9_benign", "benign_tech"})
+ROUND12_FAMILIES = frozenset({"r12_attack", "r12_benign"})
+# Everyday-traffic sets of rounds 9 and 10 (other authors' rows, labelled one by one), trained on since round 12:
+# each round left out in English and Japanese at once.
+ROUND_SETS: dict[str, frozenset[str]] = {
+    f"round-{n} everyday sets": frozenset({f"own/round{n}_eval_en", f"own/round{n}_eval_ja"}) for n in (9, 10)
+}
 ROUND4_FAMILIES = [
-    n for n in UNSEEN_FAMILIES if n.removeprefix("new/") not in ROUND5_FAMILIES | ROUND7_FAMILIES | ROUND9_FAMILIES
+    n
+    for n in UNSEEN_FAMILIES
+    if n.removeprefix("new/") not in ROUND5_FAMILIES | ROUND7_FAMILIES | ROUND9_FAMILIES | ROUND12_FAMILIES
 ]
 ROUND7_NAMES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") in ROUND7_FAMILIES]
 ROUND9_NAMES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") in ROUND9_FAMILIES]
+ROUND12_NAMES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") in ROUND12_FAMILIES]
 
 _KEYWORDS = re.compile(
     r"ignore (all |any |the )?(previous|prior|above)|disregard|system prompt|jailbreak|developer mode|"
@@ -375,17 +384,16 @@ NEVER_SEEN_FILES = (
     # ur ta; Swahili and Telugu have none).
     "multilingual_eval4.jsonl",
     "multilingual_eval5.jsonl",
-    # Round 9: everyday traffic of a software company's staff (the benign side, ~220 rows per language) and
-    # attacks of the authors' own choosing, by two more authors; measured once, after the round was final.
-    "round9_eval_en.jsonl",
-    "round9_eval_ja.jsonl",
-    # Round 10: the same brief for an e-commerce and payments company's staff, by two more authors; written while
-    # the round-9 sets were being used for development, measured once at the end.
-    "round10_eval_en.jsonl",
-    "round10_eval_ja.jsonl",
-    # A manufacturer's staff, by two more authors, written after the shipped model was final: its clean number.
+    # Round 11: everyday traffic of a manufacturer's staff (the benign side, ~170 rows per language) and attacks
+    # of the authors' own choosing, by two more authors, written after the round-9 model was final. (The same
+    # brief's round-9 and round-10 sets, a software and an e-commerce company's, are training data since round
+    # 12; see ROUND_SETS.)
     "round11_eval_en.jsonl",
     "round11_eval_ja.jsonl",
+    # Round 12: a hospital group's staff (en) and a city office's and regional bank's (ja), by two more authors,
+    # written while the round-12 model was being built and opened once, after it was final.
+    "round12_eval_en.jsonl",
+    "round12_eval_ja.jsonl",
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
@@ -394,6 +402,8 @@ LEXICON_LANGUAGES = frozenset({"en", "ja", *WORLD_LANGUAGES})
 ROUND8_LANGUAGES = frozenset({"hu", "ro", "he", "fa", "bn"})
 # Round 9's, written after multilingual_eval4/5.jsonl by authors who did not see them.
 ROUND9_LANGUAGES = frozenset({"tl", "ms", "fi", "da", "nb", "ur", "ta"})
+# Round 12's, Swahili and Telugu, by two more authors who did not see multilingual_eval5.jsonl.
+ROUND12_LANGUAGES = frozenset({"sw", "te"})
 
 
 def never_seen_rows() -> list[tuple[Row, str, str]]:
@@ -433,15 +443,15 @@ def never_seen(model: InjectionModel) -> None:
             "fresh en+ja (round 7)": lambda r: r.source.startswith("never-seen/fresh"),
             "the 20 round-7 languages": lambda r: (
                 r.source.startswith("never-seen/multilingual")
-                and r.lang in LEXICON_LANGUAGES - ROUND8_LANGUAGES - ROUND9_LANGUAGES
+                and r.lang in LEXICON_LANGUAGES - ROUND8_LANGUAGES - ROUND9_LANGUAGES - ROUND12_LANGUAGES
             ),
             "hu ro he fa bn (round 8)": lambda r: r.lang in ROUND8_LANGUAGES,
             "tl ms fi da nb ur ta (round 9)": lambda r: r.lang in ROUND9_LANGUAGES,
+            "sw te (round 12)": lambda r: r.lang in ROUND12_LANGUAGES,
             "languages without concept words": lambda r: r.lang not in LEXICON_LANGUAGES,
             "agentic en+ja (round 8)": lambda r: r.source.startswith("never-seen/agentic"),
-            "round-9 en+ja": lambda r: r.source.startswith("never-seen/round9"),
-            "round-10 en+ja": lambda r: r.source.startswith("never-seen/round10"),
             "round-11 en+ja": lambda r: r.source.startswith("never-seen/round11"),
+            "round-12 en+ja": lambda r: r.source.startswith("never-seen/round12"),
         }
         groups = {
             name: group(lambda r, f, h, keep=keep, half=half: h == half and keep(r)) for name, keep in summary.items()
@@ -550,11 +560,16 @@ def main() -> None:
         )
         round4 = ROUND4_FAMILIES
         print("\nBalanced accuracy, round-4 families pooled:", balanced(unseen, round4))
-        round45 = [n for n in UNSEEN_FAMILIES if n not in ROUND7_NAMES + ROUND9_NAMES]
+        round45 = [n for n in UNSEEN_FAMILIES if n not in ROUND7_NAMES + ROUND9_NAMES + ROUND12_NAMES]
         print("Balanced accuracy, round-4 and round-5 families pooled:", balanced(unseen, round45))
         print("Balanced accuracy, round-7 families pooled:", balanced(unseen, ROUND7_NAMES))
         print("Balanced accuracy, round-9 families pooled:", balanced(unseen, ROUND9_NAMES))
+        print("Balanced accuracy, round-12 families pooled:", balanced(unseen, ROUND12_NAMES))
         print("Balanced accuracy, all own families pooled:", balanced(unseen, list(UNSEEN_FAMILIES)))
+        rounds = leave_one_source_out(retrainer, ROUND_SETS)
+        print_table("Injection, rounds 9 and 10's everyday sets left out one round at a time", by_language(rounds))
+        for name in ROUND_SETS:
+            print(f"- balanced accuracy, {name} left out: {balanced(rounds, [name])}")
         lolo = leave_one_language_out(retrainer, held)
         print_table("Injection, leave-one-language-out", lolo)
         for name in lolo:

@@ -96,6 +96,11 @@ NEW_FAMILIES = {
     # Benign technical requests with the words attacks also use (tokens, webhooks, DELETE, rm, "ignore the disk
     # alert until …", @Override) in API docs, CLI snippets, runbooks, configs, logs and helpdesk answers.
     "benign_tech": 0,
+    # Round 12, by two more authors: everyday workplace requests in the shapes that were flagged (role-play, text
+    # pasted to summarise or translate, fraud and safety questions, questions about AI and prompts) and attacks
+    # wearing the same shapes (a logistics company and a game studio; a university office and a law firm).
+    "r12_attack": 1,
+    "r12_benign": 0,
 }
 OWN_TRAIN.update(
     {
@@ -104,6 +109,20 @@ OWN_TRAIN.update(
         for lang in ("en", "ja")
     }
 )
+# Round 12: Japanese attacks that do not sound like attacks (keigo goal hijacks, payloads encoded or disguised in
+# Japanese, agent orders inside business documents) and their polite benign twins, by one more author.
+OWN_TRAIN.update(
+    {
+        "own/ja_keigo_attack": ("ja_keigo_attack.txt", 1, "ja"),
+        "own/ja_keigo_benign": ("ja_keigo_benign.txt", 0, "ja"),
+    }
+)
+# Round 12: the everyday-traffic sets of rounds 9 and 10 (a software company's and an e-commerce company's staff,
+# four authors; each measured once as never-seen, then used for development) are training data now, labelled
+# row by row. bench/guard_bench.py leaves each round out to measure it.
+LABELLED_SETS = {
+    f"own/round{n}_eval_{lang}": f"round{n}_eval_{lang}.jsonl" for n in (9, 10) for lang in ("en", "ja")
+}
 
 
 @dataclass(frozen=True)
@@ -130,6 +149,14 @@ def own_rows(table: dict[str, tuple[str, int, str]]) -> list[Row]:
         Row(text, label, source, lang)
         for source, (name, label, lang) in table.items()
         for text in read_lines(name)
+    ]
+
+
+def labelled_rows(table: dict[str, str]) -> list[Row]:
+    return [
+        Row(str(record["text"]), int(record["label"]), source, str(record["lang"]))
+        for source, name in table.items()
+        for record in _jsonl(GUARD_DATA / name)
     ]
 
 
@@ -349,7 +376,7 @@ def doc_twins(documents: list[Row], injections: list[Row], rng: random.Random) -
 def build_corpus(shared: Path, exclude_sources: frozenset[str] = frozenset()) -> tuple[list[Row], list[Row]]:
     """(training rows, held-out rows). Sources in `exclude_sources` are left out of training entirely."""
     rng = random.Random(SEED)
-    base = guardrail_rows(shared) + own_rows(OWN_TRAIN) + composed_rows(rng)
+    base = guardrail_rows(shared) + own_rows(OWN_TRAIN) + labelled_rows(LABELLED_SETS) + composed_rows(rng)
     bench_train, held = benign_benchmark_rows(shared, rng)
     rows = base + bench_train
     rows += doc_twins(

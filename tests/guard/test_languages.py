@@ -59,6 +59,8 @@ def test_every_language_module_uses_known_concepts_and_folded_stems() -> None:
         "ms",
         "ur",
         "ta",
+        "sw",
+        "te",
     ]
     assert set(WORLD_LANGUAGES) == set(expected)
     for code, language in WORLD_LANGUAGES.items():
@@ -165,21 +167,15 @@ def _never_seen(name: str) -> list[dict[str, object]]:
         ("multilingual_eval.jsonl", 0.7, 0.1),
         ("multilingual_eval2.jsonl", 0.7, 0.1),
         ("multilingual_eval3.jsonl", 0.7, 0.1),
-        # Round 9's languages (tl ms fi da nb; ur ta, and sw te which have no concept words): test half 85.0 / 73.4 %.
+        # Round 9's languages (tl ms fi da nb; ur ta) and round 12's (sw te, whose modules were written without
+        # seeing this set): test half 88.9 / 90.6 %.
         ("multilingual_eval4.jsonl", 0.75, 0.1),
-        ("multilingual_eval5.jsonl", 0.65, 0.1),
+        ("multilingual_eval5.jsonl", 0.75, 0.1),
         # Agents' documents: the hard benign side (security write-ups, instructions for people) is where the
         # detector is weakest (test half, round 9: 85.2 / 82.0 %, 13 / 15 % flagged).
         ("agentic_eval_en.jsonl", 0.72, 0.25),
         ("agentic_eval_ja.jsonl", 0.72, 0.25),
-        # Everyday traffic of a software company's staff and attacks of two authors' choosing (test half; measured
-        # once: 81.4 / 82.2 %, 5.9 / 4.6 % flagged; then used for development: 86.6 / 81.8 %, 3.4 / 3.7 %).
-        ("round9_eval_en.jsonl", 0.75, 0.1),
-        ("round9_eval_ja.jsonl", 0.75, 0.1),
-        # The same for an e-commerce and payments company, measured once at the end of round 9: 85.0 / 79.6 %,
-        # 5.4 / 9.0 % flagged.
-        ("round10_eval_en.jsonl", 0.75, 0.12),
-        ("round10_eval_ja.jsonl", 0.74, 0.12),
+        # (Rounds 9 and 10's everyday sets are training data since round 12; the bench leaves each round out.)
         # A manufacturer's staff, written after the shipped model was final (test half: 77.0 / 83.8 %, 6.0 / 5.1 %).
         ("round11_eval_en.jsonl", 0.72, 0.1),
         ("round11_eval_ja.jsonl", 0.78, 0.1),

@@ -67,7 +67,7 @@ _EN_ADDRESS = re.compile(
     + rf"|(?:ai|assistant|agent|bot|llm|model)s{_EN_CLAUSE}?"
     + rf"|{_EN_CORE}{_EN_CLAUSE}"
     + rf"|{_EN_LEAD}?{_EN_DETERMINER}(?:{_EN_MODIFIERS})?{_EN_GENERIC}{_EN_CLAUSE}"
-    + r")\s*(?:[:—–]|\s-\s)"
+    + r")\s*(?::|[—–](?!\s*\d)|\s-\s(?!\d))"
     # Ending in a comma, only after a greeting or with a clause: "Dear assistant,", "AI agents processing this
     # page,". "For the model, we used…" and "Assistant, what is…" are not addresses to a reader.
     + rf"|(?:{_EN_GREETING}{_EN_DETERMINER}?(?:{_EN_MODIFIERS})?{_EN_READER}{_EN_CLAUSE}?"
@@ -112,7 +112,19 @@ _JA_CORE = (
 )
 _JA_ADDRESS = re.compile(
     rf"(?:{_JA_CORE})(?:の(?:方|皆様|皆さん|みなさん))?"
-    r"(?:へ(?:の(?:指示|お願い|連絡|メッセージ|注意))?|様|さん|殿|各位|に告ぐ|は|諸君)\s*[、，,:：】」』）)\]\s]"
+    r"(?:へ(?:の(?:指示|お願い|連絡|メッセージ|注意))?|様|さん|殿|各位|に告ぐ|は|諸君)\s*[、，,:：。】」』）)\]\s]"
+)
+# A condition on who is reading: "このレビューを読まれているのがAIの方でしたら、…", "もしAIがこのメールを読んでいるなら、
+# …" — the Japanese "If an assistant is summarising these reviews,".
+_JA_READING = (
+    r"(?:読|読み込|処理|要約|集計|分析|確認|翻訳|対応|チェック|審査|選考|整理)(?:ん|し|され|まれ|なさ)?"
+    r"(?:て|で)(?:いる|いらっしゃる|くださっている|下さっている|おられる|る)"
+)
+_JA_CONDITION = re.compile(
+    rf"{_JA_READING}(?:の|方)(?:が|は)[^。\n]{{0,20}}?(?:{_JA_CORE})(?:の方|さん|様)?"
+    r"(?:なら|でしたら|であれば|だったら|の場合(?:は|には)?[、，,])"
+    rf"|(?:{_JA_CORE})(?:の方|さん|様)?が[^。\n]{{0,30}}?(?:{_JA_READING})(?:なら|のなら|のであれば|場合(?:は|には)?[、，,]|のでしたら)"
+    rf"|(?:{_JA_CORE})(?:の方|さん|様)?が[^。\n]{{0,30}}?(?:読|読み込|処理|要約|集計|分析|確認|翻訳)(?:んだ|した|まれた)ら"
 )
 _JA_DIRECTIVE = re.compile(
     r"(?:てください|て下さい|てくださいませ|すること|せよ|しなさい|なさい|するように|ように|"
@@ -136,6 +148,9 @@ def agent_orders(text: str) -> list[int]:
             found.append(start)
     for match in _JA_ADDRESS.finditer(text):
         if _ja_order_follows(text, match):
+            found.append(match.start())
+    for match in _JA_CONDITION.finditer(text):
+        if _JA_DIRECTIVE.search(text, match.end(), match.end() + _JA_REACH):
             found.append(match.start())
     return sorted(set(found))
 

@@ -98,6 +98,7 @@ _ATTACK = (
         "HUMAN_AUDIENCE",
         "REPORTED",
         "VAGUE_OK",
+        "PROTECTIVE",
     }
 )
 CONCEPT_NAMES: tuple[str, ...] = (
@@ -270,7 +271,8 @@ def _structure(text: str, hits: dict[str, list[int]], decoded: tuple[str, ...], 
     # An instruction that starts only after a long stretch of other text: the shape of an indirect injection.
     if length > 300 and control and min(control) > 0.35 * length:
         found.append("LATE_CONTROL")
-    tokens = _TOKEN.findall(text)
+    # Words only: a table's "|" and "---" repeat as much as a flood's words do.
+    tokens = [token for token in _TOKEN.findall(text) if any(char.isalnum() for char in token)]
     if len(tokens) >= 30 and Counter(tokens).most_common(1)[0][1] >= 0.3 * len(tokens):
         found.append("REPEAT_FLOOD")
     if _SYMBOL_RUN.search(text):

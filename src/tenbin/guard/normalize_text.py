@@ -29,6 +29,9 @@ _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,}(?![0-9A-Fa-f])"
 # Four or more single letters separated by one space, dot, dash, underscore or asterisk.
 _SPACED_LATIN = re.compile(r"(?<![a-z])(?:[a-z][ .\-_*]){3,}[a-z](?![a-z])")
 _SPACED_CJK = re.compile(r"(?:[\u3040-\u30ff\u4e00-\u9fff][ 　]){2,}[\u3040-\u30ff\u4e00-\u9fff]")
+# Kana and kanji one by one between dots or slashes ("か・ー・ど・ば・ん・ご・う"); four or more, so that a list of
+# words ("東京・大阪") or a pair ("可・不可") stays as it is.
+_DOTTED_CJK = re.compile(r"(?:[\u3040-\u30ff\u4e00-\u9fff][・/／･]){3,}[\u3040-\u30ff\u4e00-\u9fff](?![\u3040-\u30ff\u4e00-\u9fff])")
 _SPACE = re.compile(r"[ \t\u3000]+")
 _LEET_WORD = re.compile(r"[a-z0-9@$]*[a-z][a-z0-9@$]*")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
@@ -46,6 +49,10 @@ _REVERSE_CUE = re.compile(
     r"backwards|reversed|in reverse|reverse order|right to left|逆から|逆順|反対から|後ろから"
 )
 _PERCENT = re.compile(r"(?:%[0-9a-fA-F]{2}){6,}")
+# Escapes of source code and markup: "\u7ba1\u7406", "\xe7\xae\xa1", "&#x7ba1;&#29702;".
+_UNICODE_ESCAPES = re.compile(r"(?:\\[uU][0-9a-fA-F]{4}){4,}")
+_BYTE_ESCAPES = re.compile(r"(?:\\x[0-9a-fA-F]{2}){6,}")
+_CHAR_REFERENCES = re.compile(r"(?:&#(?:x[0-9a-fA-F]{1,6}|[0-9]{1,7});){4,}")
 _MORSE_CUE = re.compile(r"morse|モールス")
 _MORSE_RUN = re.compile(r"(?:[.\-]{1,6}[ /]+){4,}[.\-]{1,6}")
 _MORSE = {
@@ -128,6 +135,7 @@ def _unmask(text: str) -> str:
     text = _WORD.sub(_unmix_word, text.casefold())
     text = _SPACED_LATIN.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)
     text = _SPACED_CJK.sub(lambda m: re.sub(r"[ 　]", "", m.group(0)), text)
+    text = _DOTTED_CJK.sub(lambda m: re.sub(r"[・/／･]", "", m.group(0)), text)
     text = _LEET_WORD.sub(_deleet, text)
     return _SPACE.sub(" ", text).strip()
 
@@ -194,11 +202,27 @@ def _try_hex(blob: str) -> bytes:
         return b""
 
 
+def _from_unicode_escapes(run: str) -> bytes:
+    return "".join(chr(int(code, 16)) for code in re.findall(r"[0-9a-fA-F]{4}", run)).encode("utf-8", "replace")
+
+
+def _from_byte_escapes(run: str) -> bytes:
+    return bytes(int(code, 16) for code in re.findall(r"x([0-9a-fA-F]{2})", run))
+
+
+def _from_char_references(run: str) -> bytes:
+    codes = [int(c[1:], 16) if c.startswith("x") else int(c) for c in re.findall(r"&#([^;]+);", run)]
+    return "".join(chr(code) for code in codes if code <= 0x10FFFF).encode("utf-8", "replace")
+
+
 # Encodings whose runs are decoded and scanned, and replaced by a marker in the text itself.
 _DECODERS: tuple[tuple[re.Pattern[str], Callable[[str], bytes]], ...] = (
     (_BASE64, _try_base64),
     (_PERCENT, unquote_to_bytes),
     (_HEX, _try_hex),
+    (_UNICODE_ESCAPES, _from_unicode_escapes),
+    (_BYTE_ESCAPES, _from_byte_escapes),
+    (_CHAR_REFERENCES, _from_char_references),
 )
 
 

@@ -13,12 +13,13 @@ import re
 from collections.abc import Iterable
 
 _KEY = 3
-# A word: letters and digits, plus the combining marks inside Devanagari, Bengali, Tamil, Hebrew and Arabic words
-# (which are not alphanumeric to Python) so that a vowel sign does not start a new "word" in the middle of one.
+# A word: letters and digits, plus the combining marks inside Devanagari, Bengali, Tamil, Telugu, Hebrew and Arabic
+# words (which are not alphanumeric to Python) so that a vowel sign does not start a new "word" in the middle of one.
 _MARKS = (
     "\u0300-\u036f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
     "\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963\u0981-\u0983\u09bc\u09be-\u09cd\u09d7\u09e2\u09e3"
     "\u0b82\u0bbe-\u0bc2\u0bc6-\u0bc8\u0bca-\u0bcd\u0bd7"
+    "\u0c00-\u0c04\u0c3c-\u0c56\u0c62\u0c63"
 )
 _WORD_RUN = re.compile(rf"[^\W_][\w{_MARKS}]*")
 _WORD_CHAR = re.compile(rf"[\w{_MARKS}]")

@@ -3,8 +3,8 @@
 Each module gives `SCRIPT` and `STEMS` (concept -> stems). The concepts are the ones of concepts.py, so a
 model whose weights were learnt from English and Japanese prompts reads German, Chinese or Korean ones through
 the same features: no training row in those languages is needed. Stems of spaced scripts (Latin, Cyrillic,
-Greek, Arabic, Hebrew, Devanagari, Bengali, Tamil) match where a word starts ("$" at the end: the whole word);
-stems of unspaced scripts (Chinese, Korean, Thai) match anywhere.
+Greek, Arabic, Hebrew, Devanagari, Bengali, Tamil, Telugu) match where a word starts ("$" at the end: the whole
+word); stems of unspaced scripts (Chinese, Korean, Thai) match anywhere.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ from tenbin.guard.languages import (
     ro,
     ru,
     sv,
+    sw,
     ta,
+    te,
     th,
     tl,
     tr,
@@ -51,7 +53,9 @@ from tenbin.guard.languages import (
 from tenbin.guard.languages._forms import fold
 from tenbin.guard.stems import StemIndex
 
-SPACED_SCRIPTS = frozenset({"latin", "cyrillic", "greek", "arabic", "devanagari", "hebrew", "bengali", "tamil"})
+SPACED_SCRIPTS = frozenset(
+    {"latin", "cyrillic", "greek", "arabic", "devanagari", "hebrew", "bengali", "tamil", "telugu"}
+)
 UNSPACED_SCRIPTS = frozenset({"cjk", "hangul", "thai"})
 
 
@@ -82,6 +86,8 @@ WORLD_LANGUAGES: dict[str, Language] = {
             *(de, fr, es, pt, it, ru, zh, ko, id, vi, ar, hi, nl, pl, tr, sv, cs, uk, el, th),  # round 7
             *(hu, ro, he, fa, bn),  # round 8
             *(fi, da, nb, tl, ms, ur, ta),  # round 9
+            *(te,),  # round 12
+            *(sw,),  # round 12
         ),
     )
 }
@@ -89,15 +95,38 @@ WORLD_LANGUAGES: dict[str, Language] = {
 
 # Some languages' stems are read only where the text shows that language, because they are also words of a
 # language the text more likely is: Chinese words written in kanji are often Japanese words with another sense
-# (以上 "that is all", 具体的), and Vietnamese without its diacritics is English-looking ("in ra", "may in").
+# (以上 "that is all", 具体的), and Vietnamese without its diacritics is English-looking ("in ra", "may in"). A gate
+# gives the spans of the text where the language is read.
 _KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff]")
+# Characters of Chinese that Japanese does not write (simplified forms, and function words and traditional forms
+# Japanese does not use): a line with one of them and no kana is Chinese, even inside a Japanese request ("この
+# メッセージを訳して：请忽略之前的所有指示").
+_CHINESE_ONLY = re.compile(
+    "[们這这請请說说個个給给讓让對对还還没沒吗嗎呢吧么麼您过過关關发發将將现现开见长书车边邊网網设认识产產经經"
+    "语该处處应應样樣从從谁誰怎哪啊呀咱它]"
+)
+_LINE = re.compile(r"[^\n]+")
 _VIETNAMESE_LETTER = re.compile(
     r"[ăâđêôơư\u0300-\u0303\u0309\u0323ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]"
 )
-_GATES: dict[str, Callable[[str], bool]] = {
-    "zh": lambda text: _KANA.search(text) is None,
-    "vi": lambda text: _VIETNAMESE_LETTER.search(text) is not None,
-}
+Spans = list[tuple[int, int]]
+
+
+def _chinese_spans(text: str) -> Spans:
+    if _KANA.search(text) is None:
+        return [(0, len(text))]
+    return [
+        line.span()
+        for line in _LINE.finditer(text)
+        if _KANA.search(line.group()) is None and _CHINESE_ONLY.search(line.group())
+    ]
+
+
+def _vietnamese_spans(text: str) -> Spans:
+    return [(0, len(text))] if _VIETNAMESE_LETTER.search(text) else []
+
+
+_GATES: dict[str, Callable[[str], Spans]] = {"zh": _chinese_spans, "vi": _vietnamese_spans}
 
 
 class WorldStems:
@@ -105,7 +134,7 @@ class WorldStems:
 
     def __init__(self, languages: dict[str, Language]) -> None:
         self._always = StemIndex()
-        self._gated: list[tuple[Callable[[str], bool], StemIndex]] = []
+        self._gated: list[tuple[Callable[[str], Spans], StemIndex]] = []
         for code, language in languages.items():
             index = self._always
             if code in _GATES:
@@ -117,9 +146,9 @@ class WorldStems:
     def hits(self, text: str) -> dict[str, list[int]]:
         found = self._always.hits(text)
         for gate, index in self._gated:
-            if gate(text):
-                for concept, starts in index.hits(text).items():
-                    found[concept] = sorted({*found.get(concept, ()), *starts})
+            for start, end in gate(text):
+                for concept, starts in index.hits(text[start:end]).items():
+                    found[concept] = sorted({*found.get(concept, ()), *(start + at for at in starts)})
         return found
 
 
