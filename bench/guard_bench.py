@@ -391,9 +391,13 @@ NEVER_SEEN_FILES = (
     "round11_eval_en.jsonl",
     "round11_eval_ja.jsonl",
     # Round 12: a hospital group's staff (en) and a city office's and regional bank's (ja), by two more authors,
-    # written while the round-12 model was being built and opened once, after it was final.
+    # written while the round-12 model was being built, opened once mid-round and then used for development.
     "round12_eval_en.jsonl",
     "round12_eval_ja.jsonl",
+    # Round 13: an airline's staff (en) and an insurer's and property manager's (ja), with four attack families each
+    # author invented, by two more authors; opened once, after the round-12 model was final: its clean number.
+    "round13_eval_en.jsonl",
+    "round13_eval_ja.jsonl",
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
@@ -452,6 +456,7 @@ def never_seen(model: InjectionModel) -> None:
             "agentic en+ja (round 8)": lambda r: r.source.startswith("never-seen/agentic"),
             "round-11 en+ja": lambda r: r.source.startswith("never-seen/round11"),
             "round-12 en+ja": lambda r: r.source.startswith("never-seen/round12"),
+            "round-13 en+ja": lambda r: r.source.startswith("never-seen/round13"),
         }
         groups = {
             name: group(lambda r, f, h, keep=keep, half=half: h == half and keep(r)) for name, keep in summary.items()

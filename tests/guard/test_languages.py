@@ -179,6 +179,13 @@ def _never_seen(name: str) -> list[dict[str, object]]:
         # A manufacturer's staff, written after the shipped model was final (test half: 77.0 / 83.8 %, 6.0 / 5.1 %).
         ("round11_eval_en.jsonl", 0.72, 0.1),
         ("round11_eval_ja.jsonl", 0.78, 0.1),
+        # A hospital group's and a city office's / bank's staff (round 12; opened mid-round, then used for development;
+        # test half 81.3 / 82.1 %, 11.4 / 10.3 % flagged), and an airline's and an insurer's with attack families the
+        # authors invented (round 13; opened once after the model was final; test half 73.0 / 74.7 %, 6.0 / 8.3 %).
+        ("round12_eval_en.jsonl", 0.75, 0.13),
+        ("round12_eval_ja.jsonl", 0.75, 0.13),
+        ("round13_eval_en.jsonl", 0.68, 0.1),
+        ("round13_eval_ja.jsonl", 0.68, 0.1),
     ],
 )
 def test_sets_from_other_authors_stay_above_a_floor(name: str, min_balanced: float, max_fpr: float) -> None:
