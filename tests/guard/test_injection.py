@@ -339,6 +339,15 @@ def test_a_long_unbroken_word_is_scanned_in_linear_time() -> None:
     assert time.perf_counter() - started < 10.0
 
 
+def test_a_long_run_of_dotted_kana_is_joined_in_linear_time() -> None:
+    # The dotted-kana joiner once counted the katakana middle dot as a letter too, and 40,000 characters of
+    # "か・" took ten seconds.
+    started = time.perf_counter()
+    for text in ("か・" * 20_000, "・" * 40_000, "か・か・か・かか" * 5_000):
+        normalize(text)
+    assert time.perf_counter() - started < 2.0
+
+
 @pytest.mark.parametrize(
     ("demanding", "vague"),
     [

@@ -30,8 +30,10 @@ _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,}(?![0-9A-Fa-f])"
 _SPACED_LATIN = re.compile(r"(?<![a-z])(?:[a-z][ .\-_*]){3,}[a-z](?![a-z])")
 _SPACED_CJK = re.compile(r"(?:[\u3040-\u30ff\u4e00-\u9fff][ 　]){2,}[\u3040-\u30ff\u4e00-\u9fff]")
 # Kana and kanji one by one between dots or slashes ("か・ー・ど・ば・ん・ご・う"); four or more, so that a list of
-# words ("東京・大阪") or a pair ("可・不可") stays as it is.
-_DOTTED_CJK = re.compile(r"(?:[\u3040-\u30ff\u4e00-\u9fff][・/／･]){3,}[\u3040-\u30ff\u4e00-\u9fff](?![\u3040-\u30ff\u4e00-\u9fff])")
+# words ("東京・大阪") or a pair ("可・不可") stays as it is. The letters exclude the dot itself (U+30FB is in the
+# katakana block): with it, every letter could also be a separator, and a long run backtracked quadratically.
+_CJK_LETTER = "\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe\u4e00-\u9fff"
+_DOTTED_CJK = re.compile(rf"(?:[{_CJK_LETTER}][・/／･]){{3,}}[{_CJK_LETTER}](?![{_CJK_LETTER}])")
 _SPACE = re.compile(r"[ \t\u3000]+")
 _LEET_WORD = re.compile(r"[a-z0-9@$]*[a-z][a-z0-9@$]*")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
