@@ -102,7 +102,7 @@ _KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff]")
 # Japanese does not use): a line with one of them and no kana is Chinese, even inside a Japanese request ("この
 # メッセージを訳して：请忽略之前的所有指示").
 _CHINESE_ONLY = re.compile(
-    "[们這这請请說说個个給给讓让對对还還没沒吗嗎呢吧么麼您过過关關发發将將现现开见长书车边邊网網设认识产產经經"
+    "[们這这請请說说個个給给讓让對对还還没沒吗嗎呢吧么麼您过過关關发發将將现开见长书车边邊网網设认识产產经經"
     "语该处處应應样樣从從谁誰怎哪啊呀咱它]"
 )
 _LINE = re.compile(r"[^\n]+")
