@@ -78,7 +78,8 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "矛盾しても構",
             "撤廃",
             "なかったことに",
-            # Japanese typed in romaji ("kore made no shiji wa zenbu mushi shite").
+            # Japanese typed in romaji ("kore made no shiji wa zenbu mushi shite"); each must start a word, not
+            # sit inside an English one.
             r"(?<![a-z])mushi ?(?:shite|shi te|shiro|shinasai|suru|shite kudasai)",
             r"(?<![a-z])wasurete",
             r"(?<![a-z])kaijo ?shite",
@@ -136,7 +137,7 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "約束事",
             "規約",
             "禁止事項",
-            # Japanese typed in romaji ("kore made no shiji wa zenbu mushi shite").
+            # romaji (see OVERRIDE)
             r"(?<![a-z])shiji ?(?:wa|wo|o|ni|ga|no)(?![a-z])",
             r"(?<![a-z])meirei ?(?:wa|wo|o|ni|ga|no)(?![a-z])",
             r"(?<![a-z])ruuru ?(?:wa|wo|o|ni|ga)(?![a-z])",
@@ -177,7 +178,7 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "初期",
             "それまで",
             r"過去の(?:指示|命令|設定|会話|ルール|プロンプト|メッセージ|やり取り|やりとり|発言|入力)",
-            # Japanese typed in romaji ("kore made no shiji wa zenbu mushi shite").
+            # romaji (see OVERRIDE)
             r"(?<![a-z])(?:kore|ima) ?made no",
             r"(?<![a-z])izen no",
         ),
@@ -233,7 +234,7 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "答えて",
             "言って",
             "示して",
-            # Japanese typed in romaji ("kore made no shiji wa zenbu mushi shite").
+            # romaji (see OVERRIDE)
             r"(?<![a-z])oshiete",
             r"(?<![a-z])misete",
             r"(?<![a-z])(?:hyouji|hyoji|shutsuryoku|shutsuryoku) ?shite",
@@ -308,7 +309,7 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "どんな設定",
             ".env",
             "接続文字列",
-            # Japanese typed in romaji ("kore made no shiji wa zenbu mushi shite").
+            # romaji (see OVERRIDE)
             r"(?<![a-z])pasuw[aā]a?do",
             r"(?<![a-z])shisutemu ?puronputo",
             r"(?<![a-z])(?:himitsu|kimitsu) ?(?:no|wo|o)(?![a-z])",
@@ -510,7 +511,7 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "禁止事項をすべて解除",
             "すべて許可",
             "規制がすべて",
-            # Japanese typed in romaji ("kore made no shiji wa zenbu mushi shite").
+            # romaji (see OVERRIDE)
             r"(?<![a-z])seigen ?(?:nashi|no nai)",
         ),
     ),
