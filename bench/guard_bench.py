@@ -44,10 +44,10 @@ from train_injection import (  # noqa: E402
     GUARD_DATA,
     NEW_FAMILIES,
     Row,
+    WindowTable,
     build_corpus,
     calibration_rows,
-    concept_rows,
-    fit_windows,
+    fit_model,
     sample_weights,
 )
 
@@ -89,6 +89,7 @@ UNSEEN_FAMILIES: dict[str, frozenset[str]] = {
 }
 ROUND9_FAMILIES = frozenset({"r9_attack", "r9_benign", "benign_tech"})
 ROUND12_FAMILIES = frozenset({"r12_attack", "r12_benign"})
+ROUND14_FAMILIES = frozenset({"r14_attack", "r14_benign"})
 # Everyday-traffic sets of rounds 9 and 10 (other authors' rows, labelled one by one), trained on since round 12:
 # each round left out in English and Japanese at once.
 ROUND_SETS: dict[str, frozenset[str]] = {
@@ -97,11 +98,13 @@ ROUND_SETS: dict[str, frozenset[str]] = {
 ROUND4_FAMILIES = [
     n
     for n in UNSEEN_FAMILIES
-    if n.removeprefix("new/") not in ROUND5_FAMILIES | ROUND7_FAMILIES | ROUND9_FAMILIES | ROUND12_FAMILIES
+    if n.removeprefix("new/")
+    not in ROUND5_FAMILIES | ROUND7_FAMILIES | ROUND9_FAMILIES | ROUND12_FAMILIES | ROUND14_FAMILIES
 ]
 ROUND7_NAMES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") in ROUND7_FAMILIES]
 ROUND9_NAMES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") in ROUND9_FAMILIES]
 ROUND12_NAMES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") in ROUND12_FAMILIES]
+ROUND14_NAMES = [n for n in UNSEEN_FAMILIES if n.removeprefix("new/") in ROUND14_FAMILIES]
 
 _KEYWORDS = re.compile(
     r"ignore (all |any |the )?(previous|prior|above)|disregard|system prompt|jailbreak|developer mode|"
@@ -153,27 +156,30 @@ def balanced(groups: dict[str, Group], names: Sequence[str]) -> str:
 
 
 class Retrainer:
-    """Featurises every window of the corpus once, then retrains on any subset of rows (seconds each)."""
+    """Featurises every window of the corpus and of the calibration chat once, then retrains on any subset of
+    rows as scripts/train_injection.py builds the shipped model: both stages (or, with ngrams=False, stage 1
+    alone), each threshold placed on the calibration chat."""
 
-    def __init__(self, rows: list[Row]) -> None:
+    def __init__(self, rows: list[Row], calibration: list[Row], ngrams: bool = True) -> None:
         self.rows = rows
-        windows: list[Row] = []
-        owner: list[int] = []
-        for index, row in enumerate(rows):
-            for text in split_windows(row.text):
-                windows.append(Row(text, row.label, row.source, row.lang, row.parts))
-                owner.append(index)
-        self.windows = windows
-        self.owner = np.array(owner)
-        self.sparse = concept_rows([w.text for w in windows])
+        self.table = WindowTable.build(rows)
+        self.calibration = WindowTable.build(calibration)
+        self.n_calibration = len(calibration)
+        self.ngrams = ngrams
+        self._index = {id(row): i for i, row in enumerate(rows)}
 
-    def model_without(self, left_out: Callable[[Row], bool]) -> InjectionModel:
-        keep = np.flatnonzero([not left_out(self.rows[i]) for i in self.owner])
-        weights, bias = fit_windows(self.sparse.take(keep), [self.windows[i] for i in keep])
-        return InjectionModel(weights=weights, bias=bias, meta={})
+    def model_without(self, left_out: Callable[[Row], bool], ngrams: bool | None = None) -> InjectionModel:
+        keep = np.flatnonzero([not left_out(self.rows[i]) for i in self.table.owner])
+        two_stage = self.ngrams if ngrams is None else ngrams
+        return fit_model(self.table.take(keep), self.calibration, self.n_calibration, ngrams=two_stage)
 
     def group(self, model: InjectionModel, test: list[Row]) -> Group:
-        return (test, [model.score(r.text) for r in test], [keyword_score(r.text) for r in test])
+        """Scores of `test` under `model`: from the table for training rows, by the scanner for the others."""
+        table_scores = self.table.row_scores(model, len(self.rows))
+        scores = [
+            float(table_scores[self._index[id(r)]]) if id(r) in self._index else model.score(r.text) for r in test
+        ]
+        return (test, scores, [keyword_score(r.text) for r in test])
 
 
 def _max_by_row(owner: np.ndarray, logits: np.ndarray, n_rows: int) -> np.ndarray:
@@ -195,32 +201,34 @@ def sequence_experiment(
     from tenbin.guard.sequence_train import cnn_logits, train_cnn
 
     torch.set_num_threads(1)
-    tokens = [tokenize(w.text, buckets=buckets) for w in retrainer.windows]
-    labels = np.array([w.label for w in retrainer.windows])
+    table = retrainer.table
+    tokens = [tokenize(w.text, buckets=buckets) for w in table.windows]
+    labels = np.array([w.label for w in table.windows])
     folds = {**SHARED_FAMILIES, **UNSEEN_FAMILIES, "(none: full model)": frozenset()}
     variants = ("linear", "joint") if joint else ("linear", "cnn", "average")
     # results[variant][seed] -> {fold name: Group}
     results: dict[str, list[dict[str, Group]]] = {v: [{} for _ in range(seeds)] for v in variants}
     for name, sources in folds.items():
-        keep = np.flatnonzero([not retrainer.rows[i].comes_from(sources) for i in retrainer.owner])
-        kept_windows = [retrainer.windows[i] for i in keep]
-        weights, bias = fit_windows(retrainer.sparse.take(keep), kept_windows)
+        keep = np.flatnonzero([not retrainer.rows[i].comes_from(sources) for i in table.owner])
+        kept_windows = [table.windows[i] for i in keep]
+        concept = fit_model(table.take(keep), ngrams=False)
+        bias = concept.bias
         full = np.zeros(N_FEATURES)
-        full[N_HASH:] = weights
+        full[N_HASH:] = concept.weights
         if sources:
             test_rows = [i for i, r in enumerate(retrainer.rows) if r.source in sources]
             test = [retrainer.rows[i] for i in test_rows]
             position = {row: slot for slot, row in enumerate(test_rows)}
-            test_windows = np.flatnonzero([i in position for i in retrainer.owner])
-            owner = np.array([position[i] for i in retrainer.owner[test_windows]], dtype=np.int64)
+            test_windows = np.flatnonzero([i in position for i in table.owner])
+            owner = np.array([position[i] for i in table.owner[test_windows]], dtype=np.int64)
             test_tokens = [tokens[i] for i in test_windows]
-            test_sparse = retrainer.sparse.take(test_windows)
+            test_sparse = table.concepts.take(test_windows)
         else:
             test = held + calibration
             test_texts = [(slot, w) for slot, r in enumerate(test) for w in split_windows(r.text)]
             owner = np.array([slot for slot, _ in test_texts], dtype=np.int64)
             test_tokens = [tokenize(w, buckets=buckets) for _, w in test_texts]
-            test_sparse = concept_rows([w for _, w in test_texts])
+            test_sparse = WindowTable.build(test).concepts
         linear = test_sparse.logits(full, bias)
         for seed in range(seeds):
             model, dense_weights = train_cnn(
@@ -228,7 +236,7 @@ def sequence_experiment(
                 labels[keep],
                 sample_weights(kept_windows),
                 seed=seed,
-                dense=_dense(retrainer.sparse.take(keep)) if joint else None,
+                dense=_dense(table.concepts.take(keep)) if joint else None,
             )
             cnn = cnn_logits(model, test_tokens)
             if dense_weights is not None:
@@ -519,6 +527,11 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     parser.add_argument("--quick", action="store_true", help="skip the leave-one-out retraining")
     parser.add_argument(
+        "--stage1",
+        action="store_true",
+        help="retrain stage 1 alone (the concept model) in the leave-out tables, to see what stage 2 adds",
+    )
+    parser.add_argument(
         "--sequence-seeds",
         type=int,
         default=0,
@@ -541,9 +554,10 @@ def main() -> None:
         parser.error(f"no guardrails data under {args.shared}")
     np.seterr(over="ignore")
     train, held = build_corpus(args.shared)
+    calibration = calibration_rows(args.shared)
     if args.sequence_seeds > 0:
         sequence_experiment(
-            Retrainer(train),
+            Retrainer(train, calibration, ngrams=False),
             held,
             calibration_rows(args.shared),
             args.sequence_seeds,
@@ -552,7 +566,7 @@ def main() -> None:
         )
         return
     if not args.quick:
-        retrainer = Retrainer(train)
+        retrainer = Retrainer(train, calibration, ngrams=not args.stage1)
         loso = leave_one_source_out(retrainer, SHARED_FAMILIES | OWN_FAMILIES)
         print_table(
             "Injection, leave-one-source-out (model retrained without the source it is scored on)", loso
@@ -565,11 +579,13 @@ def main() -> None:
         )
         round4 = ROUND4_FAMILIES
         print("\nBalanced accuracy, round-4 families pooled:", balanced(unseen, round4))
-        round45 = [n for n in UNSEEN_FAMILIES if n not in ROUND7_NAMES + ROUND9_NAMES + ROUND12_NAMES]
+        later = ROUND7_NAMES + ROUND9_NAMES + ROUND12_NAMES + ROUND14_NAMES
+        round45 = [n for n in UNSEEN_FAMILIES if n not in later]
         print("Balanced accuracy, round-4 and round-5 families pooled:", balanced(unseen, round45))
         print("Balanced accuracy, round-7 families pooled:", balanced(unseen, ROUND7_NAMES))
         print("Balanced accuracy, round-9 families pooled:", balanced(unseen, ROUND9_NAMES))
         print("Balanced accuracy, round-12 families pooled:", balanced(unseen, ROUND12_NAMES))
+        print("Balanced accuracy, round-14 families pooled:", balanced(unseen, ROUND14_NAMES))
         print("Balanced accuracy, all own families pooled:", balanced(unseen, list(UNSEEN_FAMILIES)))
         rounds = leave_one_source_out(retrainer, ROUND_SETS)
         print_table("Injection, rounds 9 and 10's everyday sets left out one round at a time", by_language(rounds))

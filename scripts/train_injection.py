@@ -19,8 +19,8 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from tenbin.guard.features import N_HASH, featurize  # noqa: E402
-from tenbin.guard.injection import InjectionModel, split_windows  # noqa: E402
+from tenbin.guard.features import N_FEATURES, N_HASH, WindowFeatures, window_features  # noqa: E402
+from tenbin.guard.injection import InjectionModel, NgramStage, split_windows  # noqa: E402
 from tenbin.guard.trainer import SparseRows, train_logistic  # noqa: E402
 
 GUARD_DATA = Path(__file__).resolve().parent / "guard_data"
@@ -39,6 +39,13 @@ DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "src" / "tenbin" / "guard" / "data"
 SEED = 20240601
 L2_CONCEPT = 1e-3
+# Stage 2's n-grams. Lower lets them learn more of other authors' everyday traffic and lose more on the shared
+# human-written sources (round 14, each left out: shared pooled 82.1 / 82.8 / 83.1 % at 1e-4 / 3e-4 / 1e-3,
+# stage 1 alone 83.6 %; rounds 9 and 10 left out 89.3 / 89.0 / 87.4 %, stage 1 alone 86.0 %; and on the
+# never-seen sets of other authors 1e-4 is 1.5-2.5 points above 3e-4, with fewer everyday requests flagged).
+L2_NGRAM = 1e-4
+# A word enters the English vocabulary of stage 2's gate when this many English training rows use it.
+VOCABULARY_MIN_COUNT = 3
 # Benign chat the trainer never sees and the bench never reports: only used to place the threshold.
 MAX_CALIBRATION_FPR = 0.01
 
@@ -101,6 +108,11 @@ NEW_FAMILIES = {
     # wearing the same shapes (a logistics company and a game studio; a university office and a law firm).
     "r12_attack": 1,
     "r12_benign": 0,
+    # Round 14, by two more authors: attacks on assistants with memory, tools and downstream readers (planted
+    # preferences, poisoned tool descriptions, payloads for a later agent, account-takeover pretexts, ranking
+    # manipulation, polite hijacks, data hidden in artefacts, PAIR-style persuasion) and 25 benign twins of each.
+    "r14_attack": 1,
+    "r14_benign": 0,
 }
 OWN_TRAIN.update(
     {
@@ -437,31 +449,159 @@ def sample_weights(rows: list[Row]) -> np.ndarray:
     return raw
 
 
-def concept_rows(texts: list[str]) -> SparseRows:
-    return SparseRows.from_features([featurize(text, ngrams=False) for text in texts])
+@dataclass(frozen=True)
+class WindowTable:
+    """The features of every window of some rows, computed once (the slow part) and then fitted and scored
+    as often as a leave-out bench needs."""
+
+    windows: list[Row]
+    owner: np.ndarray  # the row each window comes from
+    concepts: SparseRows  # concept block, in the trainer's index space (from N_HASH)
+    ngrams: SparseRows  # n-gram block
+    gates: list[WindowFeatures]  # words, kana, framing (their n-gram arrays dropped)
+
+    @classmethod
+    def build(cls, rows: list[Row]) -> WindowTable:
+        windows, owner, concepts, ngrams, gates = [], [], [], [], []
+        for index, row in enumerate(rows):
+            for text in split_windows(row.text):
+                features = window_features(text)
+                windows.append(Row(text, row.label, row.source, row.lang, row.parts))
+                owner.append(index)
+                concepts.append((features.concepts + N_HASH, np.ones(len(features.concepts), np.float32)))
+                ngrams.append((features.ngram_indices, features.ngram_values))
+                gates.append(replace(features, ngram_indices=_NONE_INT, ngram_values=_NONE_FLOAT))
+        return cls(
+            windows,
+            np.array(owner, dtype=np.int64),
+            SparseRows.from_features(concepts),
+            SparseRows.from_features(ngrams),
+            gates,
+        )
+
+    def take(self, keep: np.ndarray) -> WindowTable:
+        """The given windows (their owners unchanged)."""
+        return WindowTable(
+            [self.windows[i] for i in keep],
+            self.owner[keep],
+            self.concepts.take(keep),
+            self.ngrams.take(keep),
+            [self.gates[i] for i in keep],
+        )
+
+    def gated(self, stage: NgramStage) -> np.ndarray:
+        return np.array([stage.applies(gate) for gate in self.gates], dtype=bool)
+
+    def logits(self, model: InjectionModel) -> np.ndarray:
+        """Each window's logit under `model`, as model.window_logit would give it."""
+        full = np.zeros(N_FEATURES, dtype=np.float64)
+        full[N_HASH:] = model.weights
+        logits = self.concepts.logits(full, model.bias)
+        if model.ngrams is not None:
+            gated = self.gated(model.ngrams)
+            ngram = self.ngrams.logits(model.ngrams.weights.astype(np.float64), model.ngrams.bias)
+            logits = logits + np.where(gated, ngram, 0.0)
+        return logits
+
+    def row_scores(self, model: InjectionModel, n_rows: int) -> np.ndarray:
+        """Each row's score: the sigmoid of its largest window logit (the scanner's maximum over windows)."""
+        return 1.0 / (1.0 + np.exp(-np.clip(_row_max(self.owner, self.logits(model), n_rows), -30, 30)))
 
 
-def fit_windows(sparse: SparseRows, windows: list[Row]) -> tuple[np.ndarray, float]:
-    """Concept weights (the n-gram block left out: it did not help held-out sources) and bias."""
-    labels = np.array([r.label for r in windows])
-    weights, bias = train_logistic(sparse, labels, sample_weights(windows), l2_concept=L2_CONCEPT)
-    return weights[N_HASH:], bias
+_NONE_INT = np.empty(0, dtype=np.int64)
+_NONE_FLOAT = np.empty(0, dtype=np.float32)
 
 
-def fit(rows: list[Row]) -> tuple[np.ndarray, float]:
-    windows = expand_windows(rows)
-    return fit_windows(concept_rows([r.text for r in windows]), windows)
+def _row_max(owner: np.ndarray, logits: np.ndarray, n_rows: int) -> np.ndarray:
+    best = np.full(n_rows, -np.inf)
+    np.maximum.at(best, owner, logits)
+    return best
 
 
-def calibrated_bias(weights: np.ndarray, bias: float, calibration: list[Row]) -> tuple[float, float]:
-    """(bias with the threshold folded in, raw threshold): the raw score at which at most
-    MAX_CALIBRATION_FPR of each language's calibration chat is flagged, and never below 0.5."""
-    model = InjectionModel(weights=weights, bias=bias, meta={})
-    threshold = 0.5
-    for lang in sorted({r.lang for r in calibration}):
-        scores = np.array([model.score(r.text) for r in calibration if r.lang == lang])
-        threshold = max(threshold, float(np.quantile(scores, 1 - MAX_CALIBRATION_FPR)) + 1e-6)
-    return bias - float(np.log(threshold / (1 - threshold))), threshold
+def english_vocabulary(table: WindowTable) -> frozenset[str]:
+    """Words seen at least VOCABULARY_MIN_COUNT times in English training rows (counted once per row)."""
+    counts: Counter[str] = Counter()
+    seen: set[tuple[int, str]] = set()
+    for window, gate, row in zip(table.windows, table.gates, table.owner, strict=True):
+        if window.lang == "en":
+            seen.update((int(row), word) for word in gate.words)
+    counts.update(word for _, word in seen)
+    return frozenset(word for word, count in counts.items() if count >= VOCABULARY_MIN_COUNT)
+
+
+def fit_model(
+    table: WindowTable, calibration: WindowTable | None = None, n_calibration_rows: int = 0, ngrams: bool = True
+) -> InjectionModel:
+    """Stage 1 (concepts), then stage 2 (n-grams on stage 1's fixed logit, on the windows it applies to).
+    With `calibration` (benign chat), each stage's threshold is placed so that at most MAX_CALIBRATION_FPR of
+    each language's rows is flagged, never below 0.5, and folded into its bias; without, both stay at 0.5."""
+    labels = np.array([w.label for w in table.windows])
+    weights, bias = train_logistic(table.concepts, labels, sample_weights(table.windows), l2_concept=L2_CONCEPT)
+    concept = InjectionModel(weights=weights[N_HASH:], bias=bias, meta={})
+    concept_shift = 0.0
+    if calibration is not None:
+        concept_shift = _lowest_passing_shift(
+            lambda delta: replace(concept, bias=bias - delta), calibration, n_calibration_rows
+        )
+    concept = replace(concept, bias=bias - concept_shift, meta={"concept_threshold": _sigmoid(concept_shift)})
+    if not ngrams:
+        return concept
+    stage = NgramStage(np.zeros(N_HASH, np.float32), 0.0, english_vocabulary(table))
+    keep = np.flatnonzero(table.gated(stage))
+    ngram_weights, ngram_bias = train_logistic(
+        table.ngrams.take(keep),
+        labels[keep],
+        sample_weights([table.windows[i] for i in keep]),
+        l2_ngram=L2_NGRAM,
+        offset=table.concepts.logits(weights.astype(np.float64), bias)[keep],
+    )
+    # Stage 2 adds to stage 1's logit after stage 1's threshold is folded in; its own threshold is placed
+    # with stage 1's in place (the windows it leaves alone keep theirs).
+    # Stored as float16: round now, so calibration sees the weights the scanner will.
+    stage = replace(stage, weights=ngram_weights[:N_HASH].astype(np.float16).astype(np.float32), bias=ngram_bias + concept_shift)
+    ngram_shift = 0.0
+    if calibration is not None:
+        ngram_shift = _lowest_passing_shift(
+            lambda delta: replace(concept, ngrams=replace(stage, bias=stage.bias - delta)),
+            calibration,
+            n_calibration_rows,
+        )
+    meta = {**concept.meta, "ngram_threshold": _sigmoid(ngram_shift)}
+    return replace(concept, meta=meta, ngrams=replace(stage, bias=stage.bias - ngram_shift))
+
+
+def _sigmoid(logit: float) -> float:
+    return round(1.0 / (1.0 + float(np.exp(-logit))), 4)
+
+
+def _flagged_share(model: InjectionModel, calibration: WindowTable, n_rows: int) -> float:
+    """The largest share of any language's calibration rows flagged by `model`."""
+    scores = calibration.row_scores(model, n_rows)
+    langs = np.array([""] * n_rows, dtype=object)
+    for window, row in zip(calibration.windows, calibration.owner, strict=True):
+        langs[row] = window.lang
+    return max(float(np.mean(scores[langs == lang] > 0.5)) for lang in set(langs.tolist()))
+
+
+def _concept_threshold(model: InjectionModel, calibration: WindowTable, n_rows: int) -> float:
+    """The logit threshold for stage 1 alone."""
+    return _lowest_passing_shift(lambda delta: replace(model, bias=model.bias - delta), calibration, n_rows)
+
+
+def _lowest_passing_shift(
+    shifted: Callable[[float], InjectionModel], calibration: WindowTable, n_rows: int
+) -> float:
+    """The smallest logit shift >= 0 (a threshold >= 0.5) at which calibration passes, by bisection."""
+    if _flagged_share(shifted(0.0), calibration, n_rows) <= MAX_CALIBRATION_FPR:
+        return 0.0
+    low, high = 0.0, 30.0
+    for _ in range(40):
+        middle = (low + high) / 2
+        if _flagged_share(shifted(middle), calibration, n_rows) <= MAX_CALIBRATION_FPR:
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 def main() -> None:
@@ -475,13 +615,24 @@ def main() -> None:
         parser.error(f"no guardrails data under {args.shared}")
     started = time.perf_counter()
     train, _ = build_corpus(args.shared)
-    weights, raw_bias = fit(train)
-    bias, threshold = calibrated_bias(weights, raw_bias, calibration_rows(args.shared))
+    calibration = calibration_rows(args.shared)
+    model = fit_model(WindowTable.build(train), WindowTable.build(calibration), len(calibration))
+    assert model.ngrams is not None
     args.out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out / "injection.npz", weights=weights.astype(np.float32), bias=np.float32(bias))
+    np.savez_compressed(
+        args.out / "injection.npz",
+        weights=model.weights.astype(np.float32),
+        bias=np.float32(model.bias),
+        ngram_weights=model.ngrams.weights.astype(np.float16),
+        ngram_bias=np.float32(model.ngrams.bias),
+        vocabulary=np.array(sorted(model.ngrams.vocabulary)),
+    )
     meta = {
-        "kind": "bilingual concept features (concepts.py) + pairs + structure, logistic regression",
-        "raw_threshold": round(threshold, 4),
+        "kind": "two-stage logistic regression: bilingual concept features (concepts.py) + pairs + structure, "
+        "then hashed n-grams on English and Japanese windows outside role-play",
+        "raw_threshold": model.meta["concept_threshold"],
+        "ngram_raw_threshold": model.meta["ngram_threshold"],
+        "english_vocabulary": len(model.ngrams.vocabulary),
         "calibration": f"<= {MAX_CALIBRATION_FPR:.0%} flagged on calib/mmlu_test and calib/jmmlu",
         "trained_rows": len(train),
         "sources": dict(sorted(Counter(r.source for r in train).items())),

@@ -32,7 +32,13 @@ def lines(name: str) -> list[str]:
 
 def test_model_file_holds_plain_arrays_only() -> None:
     with zipfile.ZipFile(MODEL_WEIGHTS) as archive:
-        assert sorted(archive.namelist()) == ["bias.npy", "weights.npy"]
+        assert sorted(archive.namelist()) == [
+            "bias.npy",
+            "ngram_bias.npy",
+            "ngram_weights.npy",
+            "vocabulary.npy",
+            "weights.npy",
+        ]
         for name in archive.namelist():
             assert b"pickle" not in archive.read(name)[:128].lower()
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
 
 from tenbin.guard.addressee import agent_orders
 from tenbin.guard.concepts import CONCEPTS, concept_hits
-from tenbin.guard.normalize_text import normalize
+from tenbin.guard.normalize_text import BLOB_MARK, normalize
 
 HASH_BITS = 18
 N_HASH = 1 << HASH_BITS
@@ -112,6 +113,13 @@ _STRUCT_INDEX = {name: len(CONCEPTS) + len(PAIRS) + i for i, name in enumerate(S
 
 # Framing (role-play, fiction, persona) is harmless alone; next to a harmful goal it is a jailbreak's wrapper.
 _FRAMING = ("FICTION_FRAME", "ROLE_ASSIGN", "EMOTIONAL")
+# Role-play and fiction: the n-gram stage stays out of these windows. Everyday role-play is common and
+# PAIR-style jailbreaks wear the same words, so n-grams learnt "role-play words are benign" (measured in round
+# 12: jailbreakbench, left out, caught 67 -> 57 %); there the concept model judges alone.
+_ROLE_PLAY = ("FICTION_FRAME", "ROLE_ASSIGN")
+# Words of any script (a run of Chinese characters counts as one): the gate asks how many are English.
+_WORD_RUN = re.compile(r"[^\W\d_]+(?:'[a-z]+)?")
+_KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff]")
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _PRIME = np.uint64(1_000_003)
@@ -201,29 +209,54 @@ def _reported_quotes(text: str, hits: dict[str, list[int]]) -> list[tuple[int, i
     return spans
 
 
-def normalize_text(text: str) -> str:
-    """The text the n-grams see: normalize_text.normalize, decoded blobs appended, digits folded to 0."""
+@dataclass(frozen=True)
+class WindowFeatures:
+    """Everything the two-stage model reads from one window."""
+
+    concepts: np.ndarray  # active concept features, as offsets into the concept block
+    ngram_indices: np.ndarray  # hashed n-gram buckets (empty unless asked for)
+    ngram_values: np.ndarray
+    words: tuple[str, ...]  # the window's words (letter runs of any script), for the English-vocabulary gate
+    has_kana: bool
+    framed: bool  # role-play or fiction framing outside reported quotations
+
+
+def window_features(text: str, ngrams: bool = True) -> WindowFeatures:
     norm = normalize(text)
-    return _DIGIT.sub("0", "\n".join((norm.text, *norm.decoded)))
+    active, hits, quotes = _concept_features(norm.text, norm.decoded, norm.blob_count)
+    if ngrams:
+        # The n-grams read what the concepts read: a reported quotation ('a colleague wrote "ignore your
+        # previous instructions"') is left out, so a blog post quoting an attack does not read as one.
+        joined = "\n".join((norm.text, *norm.decoded))
+        for start, end in reversed(quotes):
+            joined = f"{joined[:start]}\"…\"{joined[end:]}"
+        ngram_idx, ngram_val = _ngram_features(_DIGIT.sub("0", joined))
+    else:
+        ngram_idx, ngram_val = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    return WindowFeatures(
+        concepts=np.array(sorted(active), dtype=np.int64),
+        ngram_indices=ngram_idx,
+        ngram_values=ngram_val,
+        words=tuple(_WORD_RUN.findall(norm.text.replace(BLOB_MARK, " "))),
+        has_kana=_KANA.search(norm.text) is not None,
+        framed=any(name in hits for name in _ROLE_PLAY),
+    )
 
 
 def featurize(text: str, ngrams: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique feature indices and their values (n-gram block L2-normalised, concepts 0/1).
     With ngrams=False only the concept block is computed (what a concept-only model needs)."""
-    norm = normalize(text)
-    if ngrams:
-        ngram_idx, ngram_val = _ngram_features(_DIGIT.sub("0", "\n".join((norm.text, *norm.decoded))))
-    else:
-        ngram_idx, ngram_val = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-    concept_idx = np.array(
-        sorted(_concept_features(norm.text, norm.decoded, norm.blob_count)), dtype=np.int64
-    )
-    indices = np.concatenate([ngram_idx, concept_idx + N_HASH])
-    values = np.concatenate([ngram_val, np.ones(len(concept_idx), dtype=np.float32)])
+    window = window_features(text, ngrams)
+    indices = np.concatenate([window.ngram_indices, window.concepts + N_HASH])
+    values = np.concatenate([window.ngram_values, np.ones(len(window.concepts), dtype=np.float32)])
     return indices, values
 
 
-def _concept_features(text: str, decoded: tuple[str, ...], blob_count: int) -> set[int]:
+def _concept_features(
+    text: str, decoded: tuple[str, ...], blob_count: int
+) -> tuple[set[int], dict[str, list[int]], list[tuple[int, int]]]:
+    """Active concept features, the concept hits outside reported quotations, and those quotations' spans
+    (in the text joined with its decoded blobs)."""
     joined = "\n".join((text, *decoded))
     all_hits = concept_hits(joined)
     # A quoted "ignore previous instructions" in a blog post or minutes is discussed, not given: its concepts
@@ -242,7 +275,7 @@ def _concept_features(text: str, decoded: tuple[str, ...], blob_count: int) -> s
     # report about such orders.
     if any(not any(start <= pos < end for start, end in quotes) for pos in agent_orders(joined)):
         active.add(_STRUCT_INDEX["AGENT_ORDER"])
-    return active
+    return active, hits, quotes
 
 
 def _near(first: list[int], second: list[int]) -> bool:

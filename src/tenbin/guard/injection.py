@@ -1,9 +1,12 @@
 """Prompt-injection and jailbreak scoring with the shipped linear model (numpy, no pickle).
 
-The model is a logistic regression over the bilingual concept features of features.py (the hashed n-gram
-block is not used by the shipped model: it did not help on held-out sources), trained by
-scripts/train_injection.py and stored as data/injection.npz (weights) + data/injection.json (metadata).
-The bias already includes the chosen operating point, so a score of 0.5 is the shipped threshold.
+Two stages, trained by scripts/train_injection.py and stored as data/injection.npz (weights, the English
+vocabulary) + data/injection.json (metadata):
+  1. a logistic regression over the bilingual concept features of features.py — it reads every language;
+  2. hashed character / word n-grams, fitted on top of stage 1's logit, for English and Japanese windows only
+     (kana, or mostly words of the English training vocabulary) and not for role-play or fiction, whose
+     everyday words jailbreaks wear too. Elsewhere stage 1 judges alone.
+Each stage's bias already includes its operating point, so a score of 0.5 is the shipped threshold.
 Long inputs are scanned in overlapping windows; the score is the maximum over windows, so an
 injection buried in a long document is not diluted by the benign text around it.
 """
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tenbin.guard.features import N_CONCEPT, N_HASH, featurize
+from tenbin.guard.features import N_CONCEPT, N_HASH, WindowFeatures, window_features
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODEL_WEIGHTS = DATA_DIR / "injection.npz"
@@ -26,6 +29,8 @@ MODEL_META = DATA_DIR / "injection.json"
 WINDOW_CHARS = 1000
 # Windows overlap by half, so any passage of up to 500 characters lies whole inside one window.
 STRIDE_CHARS = 500
+# Stage 2 reads a window without kana only when at least this share of its words are English training words.
+ENGLISH_SHARE = 0.7
 
 
 class ModelNotFoundError(RuntimeError):
@@ -33,10 +38,30 @@ class ModelNotFoundError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class NgramStage:
+    """Stage 2: n-gram weights added to stage 1's logit where `applies` (see the module docstring)."""
+
+    weights: np.ndarray  # (N_HASH,)
+    bias: float
+    vocabulary: frozenset[str]  # English words of the training data, for the gate
+
+    def applies(self, window: WindowFeatures) -> bool:
+        if window.framed:
+            return False
+        if window.has_kana:
+            return True
+        if not window.words:
+            return False
+        known = sum(word in self.vocabulary for word in window.words)
+        return known >= ENGLISH_SHARE * len(window.words)
+
+
+@dataclass(frozen=True)
 class InjectionModel:
-    weights: np.ndarray
+    weights: np.ndarray  # concept block, (N_CONCEPT,)
     bias: float
     meta: dict[str, object]
+    ngrams: NgramStage | None = None
 
     @classmethod
     def load(cls, weights_path: Path = MODEL_WEIGHTS, meta_path: Path = MODEL_META) -> InjectionModel:
@@ -47,19 +72,29 @@ class InjectionModel:
         with np.load(weights_path, allow_pickle=False) as archive:
             weights = archive["weights"].astype(np.float32)
             bias = float(archive["bias"])
-        if weights.shape != (N_CONCEPT,):
+            ngrams = None
+            if "ngram_weights" in archive:
+                ngrams = NgramStage(
+                    weights=archive["ngram_weights"].astype(np.float32),
+                    bias=float(archive["ngram_bias"]),
+                    vocabulary=frozenset(str(word) for word in archive["vocabulary"]),
+                )
+        if weights.shape != (N_CONCEPT,) or (ngrams is not None and ngrams.weights.shape != (N_HASH,)):
             raise ModelNotFoundError(
-                f"injection model at {weights_path} has shape {weights.shape}, expected ({N_CONCEPT},); "
-                "the lexicon changed since it was built: run `python scripts/train_injection.py`"
+                f"injection model at {weights_path} does not fit the features ({N_CONCEPT} concept, {N_HASH} "
+                "n-gram); the lexicon changed since it was built: run `python scripts/train_injection.py`"
             )
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        return cls(weights=weights, bias=bias, meta=meta)
+        return cls(weights=weights, bias=bias, meta=meta, ngrams=ngrams)
+
+    def window_logit(self, window: WindowFeatures) -> float:
+        logit = float(self.weights[window.concepts].sum()) + self.bias
+        if self.ngrams is not None and self.ngrams.applies(window):
+            logit += float(self.ngrams.weights[window.ngram_indices] @ window.ngram_values) + self.ngrams.bias
+        return logit
 
     def score_window(self, text: str) -> float:
-        indices, values = featurize(text, ngrams=False)
-        if len(indices) == 0:
-            return _sigmoid(self.bias)
-        return _sigmoid(float(self.weights[indices - N_HASH] @ values) + self.bias)
+        return _sigmoid(self.window_logit(window_features(text, ngrams=self.ngrams is not None)))
 
     def score(self, text: str) -> float:
         """Maximum window score over the whole text."""

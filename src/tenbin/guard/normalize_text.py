@@ -19,6 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
+# What an encoded blob is replaced with in the text the features see.
+BLOB_MARK = "〔blob〕"
+
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs"})
 _KEEP_CONTROL = frozenset("\n\t")
 # Arabic short-vowel marks and tatweel, and Hebrew vowel points and cantillation, are optional in writing:
@@ -122,7 +125,7 @@ def normalize(text: str) -> NormalizedText:
     decoded = decoded[:_MAX_DECODED]
     # The blob itself is noise to the n-grams; its decoded text is scanned separately.
     for pattern, _ in _DECODERS:
-        cleaned = pattern.sub(" 〔blob〕 ", cleaned)
+        cleaned = pattern.sub(f" {BLOB_MARK} ", cleaned)
     return NormalizedText(text=_unmask(cleaned), decoded=tuple(_unmask(d) for d in decoded), blob_count=blobs)
 
 

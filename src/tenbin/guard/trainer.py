@@ -3,7 +3,8 @@
 Used by scripts/train_injection.py to build the shipped model and by bench/guard_bench.py to retrain
 with one source or language held out. The n-gram block and the concept block get separate L2 strengths:
 the n-grams are held on a short leash so the concept features, which transfer across languages and attack
-families, carry the decision. Full-batch Adam: the corpus is a few thousand rows.
+families, carry the decision. The shipped model fits them in two stages (concepts, then n-grams on top of the
+concept logit, passed as `offset`). Full-batch Adam: the corpus is a few thousand rows.
 """
 
 from __future__ import annotations
@@ -77,9 +78,12 @@ def train_logistic(
     l2_concept: float = 1e-4,
     epochs: int = 200,
     learning_rate: float = 0.05,
+    offset: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
-    """Weights and bias minimising weighted log-loss + per-block L2 (sample weights normalised to mean 1)."""
+    """Weights and bias minimising weighted log-loss + per-block L2 (sample weights normalised to mean 1).
+    `offset`: a fixed logit per row added to the model's (the concept model's, when fitting n-grams on top)."""
     y = labels.astype(np.float64)
+    fixed = np.zeros(rows.n_rows) if offset is None else offset.astype(np.float64)
     sw = sample_weights.astype(np.float64) / sample_weights.mean()
     l2 = np.full(N_FEATURES, l2_ngram)
     l2[N_HASH:] = l2_concept
@@ -90,7 +94,7 @@ def train_logistic(
     m_b = v_b = 0.0
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     for step in range(1, epochs + 1):
-        z = np.bincount(row_of, weights=w[rows.indices] * rows.values, minlength=rows.n_rows) + b
+        z = np.bincount(row_of, weights=w[rows.indices] * rows.values, minlength=rows.n_rows) + b + fixed
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         err = sw * (p - y) / rows.n_rows
         grad_w = np.bincount(rows.indices, weights=err[row_of] * rows.values, minlength=N_FEATURES) + l2 * w
