@@ -580,7 +580,7 @@ def _flagged_share(model: InjectionModel, calibration: WindowTable, n_rows: int)
     langs = np.array([""] * n_rows, dtype=object)
     for window, row in zip(calibration.windows, calibration.owner, strict=True):
         langs[row] = window.lang
-    return max(float(np.mean(scores[langs == lang] > 0.5)) for lang in set(langs.tolist()))
+    return max(float(np.mean(scores[langs == lang] >= 0.5)) for lang in set(langs.tolist()))
 
 
 def _concept_threshold(model: InjectionModel, calibration: WindowTable, n_rows: int) -> float:
@@ -591,7 +591,8 @@ def _concept_threshold(model: InjectionModel, calibration: WindowTable, n_rows: 
 def _lowest_passing_shift(
     shifted: Callable[[float], InjectionModel], calibration: WindowTable, n_rows: int
 ) -> float:
-    """The smallest logit shift >= 0 (a threshold >= 0.5) at which calibration passes, by bisection."""
+    """The smallest logit shift >= 0 (a threshold >= 0.5) at which calibration passes, by bisection, plus a
+    margin: the scanner sums in float32, and a row right at the boundary must stay below it."""
     if _flagged_share(shifted(0.0), calibration, n_rows) <= MAX_CALIBRATION_FPR:
         return 0.0
     low, high = 0.0, 30.0
@@ -601,7 +602,7 @@ def _lowest_passing_shift(
             high = middle
         else:
             low = middle
-    return high
+    return high + 1e-4
 
 
 def main() -> None:
