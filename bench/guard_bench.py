@@ -89,7 +89,7 @@ UNSEEN_FAMILIES: dict[str, frozenset[str]] = {
 }
 ROUND9_FAMILIES = frozenset({"r9_attack", "r9_benign", "benign_tech"})
 ROUND12_FAMILIES = frozenset({"r12_attack", "r12_benign"})
-ROUND14_FAMILIES = frozenset({"r14_attack", "r14_benign"})
+ROUND14_FAMILIES = frozenset({"r14_attack", "r14_benign", "r15_everyday", "r15_disguised"})
 # Everyday-traffic sets of rounds 9 and 10 (other authors' rows, labelled one by one), trained on since round 12:
 # each round left out in English and Japanese at once.
 ROUND_SETS: dict[str, frozenset[str]] = {

@@ -55,6 +55,15 @@ HELD_OUT = {
     "own/heldout_ja_attack": ("heldout_ja_attack.txt", 1, "ja"),
     "own/heldout_ja_benign": ("heldout_ja_benign.txt", 0, "ja"),
     "own/heldout_en_benign_hard": ("heldout_en_benign_hard.txt", 0, "en"),
+    # Round 14, two more authors: human-style jailbreaks in eight tactics (role-play, fiction, persuasion,
+    # hypotheticals, professional pretexts, format coercion, multi-part set-ups, euphemism) and benign prompts
+    # using the same tactics. Written as training data; trained on, they raised the calibrated thresholds and
+    # cost 1.3 points on the shared sources left out, so they measure instead.
+    **{
+        f"own/heldout_{lang}_jailbreak_{kind}": (f"heldout_{lang}_jailbreak_{kind}.txt", label, lang)
+        for lang in ("en", "ja")
+        for kind, label in (("tactics", 1), ("lookalike", 0))
+    },
 }
 OWN_TRAIN = {
     "own/ja_attack": ("ja_attack.txt", 1, "ja"),
@@ -113,6 +122,11 @@ NEW_FAMILIES = {
     # manipulation, polite hijacks, data hidden in artefacts, PAIR-style persuasion) and 25 benign twins of each.
     "r14_attack": 1,
     "r14_benign": 0,
+    # Round 14, by two more authors: everyday requests in the shapes still flagged (system prompts pasted for
+    # review, text that gives staff orders, training role-play, protective questions, IT admin, announcements) and
+    # attacks wearing those shapes (an electricity utility, a hotel chain, a broadcaster, a school…).
+    "r15_everyday": 0,
+    "r15_disguised": 1,
 }
 OWN_TRAIN.update(
     {
