@@ -406,6 +406,10 @@ NEVER_SEEN_FILES = (
     # author invented, by two more authors; opened once, after the round-12 model was final: its clean number.
     "round13_eval_en.jsonl",
     "round13_eval_ja.jsonl",
+    # Round 14: a pharmaceutical company's staff (en) and a general contractor's and regional newspaper's (ja), four
+    # invented attack families each, by two more authors; opened once, after the round-14 model was final.
+    "round14_eval_en.jsonl",
+    "round14_eval_ja.jsonl",
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
@@ -465,6 +469,7 @@ def never_seen(model: InjectionModel) -> None:
             "round-11 en+ja": lambda r: r.source.startswith("never-seen/round11"),
             "round-12 en+ja": lambda r: r.source.startswith("never-seen/round12"),
             "round-13 en+ja": lambda r: r.source.startswith("never-seen/round13"),
+            "round-14 en+ja": lambda r: r.source.startswith("never-seen/round14"),
         }
         groups = {
             name: group(lambda r, f, h, keep=keep, half=half: h == half and keep(r)) for name, keep in summary.items()

@@ -114,8 +114,9 @@ _STRUCT_INDEX = {name: len(CONCEPTS) + len(PAIRS) + i for i, name in enumerate(S
 # Framing (role-play, fiction, persona) is harmless alone; next to a harmful goal it is a jailbreak's wrapper.
 _FRAMING = ("FICTION_FRAME", "ROLE_ASSIGN", "EMOTIONAL")
 # Role-play and fiction: the n-gram stage stays out of these windows. Everyday role-play is common and
-# PAIR-style jailbreaks wear the same words, so n-grams learnt "role-play words are benign" (measured in round
-# 12: jailbreakbench, left out, caught 67 -> 57 %); there the concept model judges alone.
+# PAIR-style jailbreaks wear the same words, so n-grams learnt "role-play words are benign" (round 14, with
+# jailbreakbench left out: caught 66.8 % by the concepts alone, 54.9 % with n-grams reading role-play, 65.0 %
+# with role-play left to the concepts); there the concept model judges alone.
 _ROLE_PLAY = ("FICTION_FRAME", "ROLE_ASSIGN")
 # Words of any script (a run of Chinese characters counts as one): the gate asks how many are English.
 _WORD_RUN = re.compile(r"[^\W\d_]+(?:'[a-z]+)?")
