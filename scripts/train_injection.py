@@ -447,11 +447,6 @@ def _jmmlu_questions(folder: Path) -> Iterator[str]:
                     yield record[0]
 
 
-def expand_windows(rows: list[Row]) -> list[Row]:
-    """Train on the same windows the scanner scores."""
-    return [Row(window, r.label, r.source, r.lang, r.parts) for r in rows for window in split_windows(r.text)]
-
-
 def sample_weights(rows: list[Row]) -> np.ndarray:
     """Each source weighs sqrt(its size), so big sources lead without drowning small ones; classes balanced."""
     sizes = Counter(r.source for r in rows)
@@ -570,9 +565,10 @@ def fit_model(
         offset=table.concepts.logits(weights.astype(np.float64), bias)[keep],
     )
     # Stage 2 adds to stage 1's logit after stage 1's threshold is folded in; its own threshold is placed
-    # with stage 1's in place (the windows it leaves alone keep theirs).
-    # Stored as float16: round now, so calibration sees the weights the scanner will.
-    stage = replace(stage, weights=ngram_weights[:N_HASH].astype(np.float16).astype(np.float32), bias=ngram_bias + concept_shift)
+    # with stage 1's in place (the windows it leaves alone keep theirs). The weights are stored as float16:
+    # rounded now, so calibration sees the weights the scanner will.
+    stored = ngram_weights[:N_HASH].astype(np.float16).astype(np.float32)
+    stage = replace(stage, weights=stored, bias=ngram_bias + concept_shift)
     ngram_shift = 0.0
     if calibration is not None:
         ngram_shift = _lowest_passing_shift(
@@ -595,11 +591,6 @@ def _flagged_share(model: InjectionModel, calibration: WindowTable, n_rows: int)
     for window, row in zip(calibration.windows, calibration.owner, strict=True):
         langs[row] = window.lang
     return max(float(np.mean(scores[langs == lang] >= 0.5)) for lang in set(langs.tolist()))
-
-
-def _concept_threshold(model: InjectionModel, calibration: WindowTable, n_rows: int) -> float:
-    """The logit threshold for stage 1 alone."""
-    return _lowest_passing_shift(lambda delta: replace(model, bias=model.bias - delta), calibration, n_rows)
 
 
 def _lowest_passing_shift(
