@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import numpy as np
@@ -121,6 +122,8 @@ _ROLE_PLAY = ("FICTION_FRAME", "ROLE_ASSIGN")
 # Words of any script (a run of Chinese characters counts as one): the gate asks how many are English.
 _WORD_RUN = re.compile(r"[^\W\d_]+(?:'[a-z]+)?")
 _KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff]")
+_NO_INDICES = np.empty(0, dtype=np.int64)
+_NO_VALUES = np.empty(0, dtype=np.float32)
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _PRIME = np.uint64(1_000_003)
@@ -222,26 +225,28 @@ class WindowFeatures:
     framed: bool  # role-play or fiction framing outside reported quotations
 
 
-def window_features(text: str, ngrams: bool = True) -> WindowFeatures:
+def window_features(text: str, ngrams: bool | Callable[[WindowFeatures], bool] = True) -> WindowFeatures:
+    """The window's features; the n-grams only if `ngrams` is true or, given a test (a stage's gate), passes
+    it on the rest: other languages and role-play then skip the n-gram hashing."""
     norm = normalize(text)
     active, hits, quotes = _concept_features(norm.text, norm.decoded, norm.blob_count)
-    if ngrams:
-        # The n-grams read what the concepts read: a reported quotation ('a colleague wrote "ignore your
-        # previous instructions"') is left out, so a blog post quoting an attack does not read as one.
-        joined = "\n".join((norm.text, *norm.decoded))
-        for start, end in reversed(quotes):
-            joined = f"{joined[:start]}\"…\"{joined[end:]}"
-        ngram_idx, ngram_val = _ngram_features(_DIGIT.sub("0", joined))
-    else:
-        ngram_idx, ngram_val = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-    return WindowFeatures(
+    window = WindowFeatures(
         concepts=np.array(sorted(active), dtype=np.int64),
-        ngram_indices=ngram_idx,
-        ngram_values=ngram_val,
+        ngram_indices=_NO_INDICES,
+        ngram_values=_NO_VALUES,
         words=tuple(_WORD_RUN.findall(norm.text.replace(BLOB_MARK, " "))),
         has_kana=_KANA.search(norm.text) is not None,
         framed=any(name in hits for name in _ROLE_PLAY),
     )
+    if not (ngrams(window) if callable(ngrams) else ngrams):
+        return window
+    # The n-grams read what the concepts read: a reported quotation ('a colleague wrote "ignore your previous
+    # instructions"') is left out, so a blog post quoting an attack does not read as one.
+    joined = "\n".join((norm.text, *norm.decoded))
+    for start, end in reversed(quotes):
+        joined = f"{joined[:start]}\"…\"{joined[end:]}"
+    indices, values = _ngram_features(_DIGIT.sub("0", joined))
+    return replace(window, ngram_indices=indices, ngram_values=values)
 
 
 def featurize(text: str, ngrams: bool = True) -> tuple[np.ndarray, np.ndarray]:

@@ -94,7 +94,7 @@ class InjectionModel:
         return logit
 
     def score_window(self, text: str) -> float:
-        return _sigmoid(self.window_logit(window_features(text, ngrams=self.ngrams is not None)))
+        return _sigmoid(self.window_logit(window_features(text, ngrams=self.ngrams.applies if self.ngrams else False)))
 
     def score(self, text: str) -> float:
         """Maximum window score over the whole text."""
