@@ -1,10 +1,12 @@
 """Guard benchmark: injection detection quality and latency, PII latency, beside a keyword baseline.
 
-    .venv/bin/python bench/guard_bench.py [--shared ../shared/data] [--quick]
+    .venv/bin/python bench/guard_bench.py [--shared ../shared/data] [--quick] [--stage1]
 
 Injection quality is reported on data the scored model never trained on:
   * leave-one-source-out: for each family of ../shared/data/guardrails (and each of our own files), a model
-    is retrained without it (and without synthetic rows made from it) and scored on it;
+    is retrained without it (and without synthetic rows made from it) exactly as the shipped one is built —
+    both stages, both thresholds placed on the calibration chat (about 25 s each, 25 minutes in all; with
+    --stage1, stage 1 alone, about 5 minutes) — and scored on it;
   * round-4/5 families (indirect injections in tool results / web pages / e-mails, extraction, carriers,
     obfuscation, fake turns, virtualisation, authority, emotional manipulation, benign twins, benign long
     documents; round 5: more benign long documents and lines to the AI planted in them): each left out in
