@@ -50,6 +50,7 @@ from train_injection import (  # noqa: E402
     build_corpus,
     calibration_rows,
     fit_model,
+    max_by_row,
     sample_weights,
 )
 
@@ -184,13 +185,6 @@ class Retrainer:
         return (test, scores, [keyword_score(r.text) for r in test])
 
 
-def _max_by_row(owner: np.ndarray, logits: np.ndarray, n_rows: int) -> np.ndarray:
-    """Per-row score: the sigmoid of the largest window logit (the scanner's maximum over windows)."""
-    best = np.full(n_rows, -np.inf)
-    np.maximum.at(best, owner, logits)
-    return 1.0 / (1.0 + np.exp(-np.clip(best, -30, 30)))
-
-
 def sequence_experiment(
     retrainer: Retrainer, held: list[Row], calibration: list[Row], seeds: int, joint: bool, buckets: int
 ) -> None:
@@ -249,7 +243,7 @@ def sequence_experiment(
                 outputs = (linear, cnn, (linear + cnn) / 2)
             base = [keyword_score(r.text) for r in test]
             for variant, logits in zip(variants, outputs, strict=True):
-                results[variant][seed][name] = (test, list(_max_by_row(owner, logits, len(test))), base)
+                results[variant][seed][name] = (test, list(max_by_row(owner, logits, len(test))), base)
         print(f"  sequence experiment: {name}", file=sys.stderr)
     round4 = ROUND4_FAMILIES
     print("\n### Round 6: sequence CNN over concept tokens (mean ± sd over seeds; raw 0.5)\n")

@@ -513,18 +513,19 @@ class WindowTable:
         return logits
 
     def row_scores(self, model: InjectionModel, n_rows: int) -> np.ndarray:
-        """Each row's score: the sigmoid of its largest window logit (the scanner's maximum over windows)."""
-        return 1.0 / (1.0 + np.exp(-np.clip(_row_max(self.owner, self.logits(model), n_rows), -30, 30)))
+        """Each row's score (see max_by_row)."""
+        return max_by_row(self.owner, self.logits(model), n_rows)
 
 
 _NONE_INT = np.empty(0, dtype=np.int64)
 _NONE_FLOAT = np.empty(0, dtype=np.float32)
 
 
-def _row_max(owner: np.ndarray, logits: np.ndarray, n_rows: int) -> np.ndarray:
+def max_by_row(owner: np.ndarray, logits: np.ndarray, n_rows: int) -> np.ndarray:
+    """Per-row score: the sigmoid of the largest window logit (the scanner's maximum over windows)."""
     best = np.full(n_rows, -np.inf)
     np.maximum.at(best, owner, logits)
-    return best
+    return 1.0 / (1.0 + np.exp(-np.clip(best, -30, 30)))
 
 
 def english_vocabulary(table: WindowTable) -> frozenset[str]:
