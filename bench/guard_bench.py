@@ -44,6 +44,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 from train_injection import (  # noqa: E402
     DEFAULT_SHARED,
     GUARD_DATA,
+    LABELLED_SETS,
     NEW_FAMILIES,
     Row,
     WindowTable,
@@ -93,11 +94,13 @@ UNSEEN_FAMILIES: dict[str, frozenset[str]] = {
 ROUND9_FAMILIES = frozenset({"r9_attack", "r9_benign", "benign_tech"})
 ROUND12_FAMILIES = frozenset({"r12_attack", "r12_benign"})
 ROUND14_FAMILIES = frozenset({"r14_attack", "r14_benign", "r15_everyday", "r15_disguised"})
-# Everyday-traffic sets of rounds 9 and 10 (other authors' rows, labelled one by one), trained on since round 12:
-# each round left out in English and Japanese at once.
+# Other authors' labelled sets, trained on (see LABELLED_SETS in scripts/train_injection.py): each round's
+# everyday-traffic set left out in English and Japanese at once (rounds 9-14, one company's staff per language and
+# round), and the ten authors of round 16's training sets left out together.
 ROUND_SETS: dict[str, frozenset[str]] = {
-    f"round-{n} everyday sets": frozenset({f"own/round{n}_eval_en", f"own/round{n}_eval_ja"}) for n in (9, 10)
-}
+    f"round-{n} everyday sets": frozenset({f"own/round{n}_eval_en", f"own/round{n}_eval_ja"})
+    for n in (9, 10, 11, 12, 13, 14)
+} | {"round-16 training sets": frozenset(s for s in LABELLED_SETS if "_train_" in s)}
 ROUND4_FAMILIES = [
     n
     for n in UNSEEN_FAMILIES
@@ -388,24 +391,11 @@ NEVER_SEEN_FILES = (
     # ur ta; Swahili and Telugu have none).
     "multilingual_eval4.jsonl",
     "multilingual_eval5.jsonl",
-    # Round 11: everyday traffic of a manufacturer's staff (the benign side, ~170 rows per language) and attacks
-    # of the authors' own choosing, by two more authors, written after the round-9 model was final. (The same
-    # brief's round-9 and round-10 sets, a software and an e-commerce company's, are training data since round
-    # 12; see ROUND_SETS.)
-    "round11_eval_en.jsonl",
-    "round11_eval_ja.jsonl",
-    # Round 12: a hospital group's staff (en) and a city office's and regional bank's (ja), by two more authors,
-    # written while the round-12 model was being built, opened once mid-round and then used for development.
-    "round12_eval_en.jsonl",
-    "round12_eval_ja.jsonl",
-    # Round 13: an airline's staff (en) and an insurer's and property manager's (ja), with four attack families each
-    # author invented, by two more authors; opened once, after the round-12 model was final: its clean number.
-    "round13_eval_en.jsonl",
-    "round13_eval_ja.jsonl",
-    # Round 14: a pharmaceutical company's staff (en) and a general contractor's and regional newspaper's (ja), four
-    # invented attack families each, by two more authors; opened once, after the round-14 model was final.
-    "round14_eval_en.jsonl",
-    "round14_eval_ja.jsonl",
+    # (The same brief's sets of rounds 9-14 are training data now; see ROUND_SETS.) Round 15: an online-education
+    # platform's staff (en) and a food maker's and tourism association's (ja), four invented attack families each,
+    # by two more authors; written at the end of round 14, opened once after the round-16 model was final.
+    "round15_eval_en.jsonl",
+    "round15_eval_ja.jsonl",
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
@@ -462,10 +452,7 @@ def never_seen(model: InjectionModel) -> None:
             "sw te (round 12)": lambda r: r.lang in ROUND12_LANGUAGES,
             "languages without concept words": lambda r: r.lang not in LEXICON_LANGUAGES,
             "agentic en+ja (round 8)": lambda r: r.source.startswith("never-seen/agentic"),
-            "round-11 en+ja": lambda r: r.source.startswith("never-seen/round11"),
-            "round-12 en+ja": lambda r: r.source.startswith("never-seen/round12"),
-            "round-13 en+ja": lambda r: r.source.startswith("never-seen/round13"),
-            "round-14 en+ja": lambda r: r.source.startswith("never-seen/round14"),
+            "round-15 en+ja": lambda r: r.source.startswith("never-seen/round15"),
         }
         groups = {
             name: group(lambda r, f, h, keep=keep, half=half: h == half and keep(r)) for name, keep in summary.items()
@@ -589,7 +576,7 @@ def main() -> None:
         print("Balanced accuracy, round-14 families pooled:", balanced(unseen, ROUND14_NAMES))
         print("Balanced accuracy, all own families pooled:", balanced(unseen, list(UNSEEN_FAMILIES)))
         rounds = leave_one_source_out(retrainer, ROUND_SETS)
-        print_table("Injection, rounds 9 and 10's everyday sets left out one round at a time", by_language(rounds))
+        print_table("Injection, other authors' labelled sets left out one round at a time", by_language(rounds))
         for name in ROUND_SETS:
             print(f"- balanced accuracy, {name} left out: {balanced(rounds, [name])}")
         lolo = leave_one_language_out(retrainer, held)

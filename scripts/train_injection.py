@@ -43,9 +43,17 @@ L2_CONCEPT = 1e-3
 # human-written sources (round 14, each left out: shared pooled 82.1 / 82.8 / 83.1 % at 1e-4 / 3e-4 / 1e-3,
 # stage 1 alone 83.6 %; rounds 9 and 10 left out 89.3 / 89.0 / 87.4 %, stage 1 alone 86.0 %; and on the
 # never-seen sets of other authors 1e-4 is 1.5-2.5 points above 3e-4, with fewer everyday requests flagged).
+# Round 16 (all labelled sets, LABELLED_WEIGHT 2; rounds 11-14 each left out, en / ja pooled): 87.8 / 88.3 % at
+# 1e-4, 89.2 / 88.9 at 5e-5, 90.2 / 89.2 at 2.5e-5, 91.2 / 89.9 at 1e-5, but the shared sources left out fall
+# 83.2 -> 81.2 % at 1e-5 and below 1e-4 the n-grams outvote stage 1 on payload splitting in code-like text
+# (`x = '…'; y = '…'. Concatenate x + y`, 0.55 -> 0.43 at 3e-5), so 1e-4 stays until stage 2 cannot do that.
 L2_NGRAM = 1e-4
 # A word enters the English vocabulary of stage 2's gate when this many English training rows use it.
 VOCABULARY_MIN_COUNT = 3
+# Other authors' labelled sets (LABELLED_SETS) weigh this many times a source of their size: each is one company's
+# mixed traffic, the closest to what the gateway sees. Rounds 11-14 each left out, trained with round 16's first four
+# training sets (en / ja pooled): 86.4 / 86.4 % at 1, 86.9 / 87.0 % at 2, 86.7 / 86.8 % at 3.
+LABELLED_WEIGHT = 2.0
 # Benign chat the trainer never sees and the bench never reports: only used to place the threshold.
 MAX_CALIBRATION_FPR = 0.01
 
@@ -143,13 +151,19 @@ OWN_TRAIN.update(
         "own/ja_keigo_benign": ("ja_keigo_benign.txt", 0, "ja"),
     }
 )
-# Round 12: the everyday-traffic sets of rounds 9 and 10 (a software company's and an e-commerce company's staff,
-# four authors; each measured once as never-seen, then used for development) are training data now, labelled
-# row by row. bench/guard_bench.py leaves each round out to measure it.
+# Other authors' labelled sets (JSONL, labelled row by row), each one company's staff and attacks on them: since
+# round 12 the everyday-traffic sets of rounds 9 and 10 (a software company, an e-commerce company); since round 16
+# those of rounds 11-14 too (a manufacturer; a hospital group, a city office and a bank; an airline, an insurer;
+# a pharmaceutical company, a contractor, a newspaper), each measured as never-seen first, and ten training sets
+# written as such in round 16 by ten more authors (300 rows each, ten more pairs of companies). Each round left out
+# gains from the others; bench/guard_bench.py measures that (ROUND_SETS).
 LABELLED_SETS = {
-    f"own/round{n}_eval_{lang}": f"round{n}_eval_{lang}.jsonl" for n in (9, 10) for lang in ("en", "ja")
+    f"own/round{n}_eval_{lang}": f"round{n}_eval_{lang}.jsonl" for n in (9, 10, 11, 12, 13, 14) for lang in ("en", "ja")
+} | {
+    f"own/round16_train_{lang}_{author}": f"round16_train_{lang}_{author}.jsonl"
+    for lang in ("en", "ja")
+    for author in "abcde"
 }
-
 
 @dataclass(frozen=True)
 class Row:
@@ -448,9 +462,11 @@ def _jmmlu_questions(folder: Path) -> Iterator[str]:
 
 
 def sample_weights(rows: list[Row]) -> np.ndarray:
-    """Each source weighs sqrt(its size), so big sources lead without drowning small ones; classes balanced."""
+    """Each source weighs sqrt(its size), so big sources lead without drowning small ones, and other authors'
+    labelled sets LABELLED_WEIGHT times that; classes balanced."""
     sizes = Counter(r.source for r in rows)
-    raw = np.array([sizes[r.source] ** 0.5 / sizes[r.source] for r in rows])
+    factor = {source: LABELLED_WEIGHT if source in LABELLED_SETS else 1.0 for source in sizes}
+    raw = np.array([factor[r.source] * sizes[r.source] ** 0.5 / sizes[r.source] for r in rows])
     labels = np.array([r.label for r in rows])
     for label in (0, 1):
         mask = labels == label

@@ -175,22 +175,12 @@ def _never_seen(name: str) -> list[dict[str, object]]:
         # detector is weakest (test half, round 9: 85.2 / 82.0 %, 13 / 15 % flagged).
         ("agentic_eval_en.jsonl", 0.72, 0.25),
         ("agentic_eval_ja.jsonl", 0.72, 0.25),
-        # (Rounds 9 and 10's everyday sets are training data since round 12; the bench leaves each round out.)
-        # A manufacturer's staff, written after the shipped model was final (test half, round 14: 85.9 / 88.5 %,
-        # 6.0 / 2.5 % flagged).
-        ("round11_eval_en.jsonl", 0.78, 0.1),
-        ("round11_eval_ja.jsonl", 0.8, 0.1),
-        # A hospital group's and a city office's / bank's staff (round 12; opened mid-round, then used for development;
-        # test half 87.5 / 88.3 %, 9.1 / 5.7 % flagged), an airline's and an insurer's with attack families the
-        # authors invented (round 13; test half 82.8 / 83.2 %, 3.6 / 4.8 %), and a pharmaceutical company's and a
-        # contractor's / newspaper's (round 14; opened once after the model was final; test half 83.7 / 79.2 %,
-        # 4.5 / 5.7 %).
-        ("round12_eval_en.jsonl", 0.8, 0.13),
-        ("round12_eval_ja.jsonl", 0.8, 0.1),
-        ("round13_eval_en.jsonl", 0.75, 0.1),
-        ("round13_eval_ja.jsonl", 0.75, 0.1),
-        ("round14_eval_en.jsonl", 0.76, 0.1),
-        ("round14_eval_ja.jsonl", 0.72, 0.1),
+        # (Rounds 9-14's everyday sets are training data since round 16; the bench leaves each round out.) An
+        # online-education platform's staff and a food maker's / tourism association's, with attack families the
+        # authors invented, opened once after the round-16 model was final (test half: 80.1 / 91.1 %, 5.8 / 4.9 %
+        # flagged).
+        ("round15_eval_en.jsonl", 0.76, 0.1),
+        ("round15_eval_ja.jsonl", 0.85, 0.1),
     ],
 )
 def test_sets_from_other_authors_stay_above_a_floor(name: str, min_balanced: float, max_fpr: float) -> None:
