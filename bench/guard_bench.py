@@ -100,7 +100,7 @@ ROUND14_FAMILIES = frozenset({"r14_attack", "r14_benign", "r15_everyday", "r15_d
 ROUND_SETS: dict[str, frozenset[str]] = {
     f"round-{n} everyday sets": frozenset({f"own/round{n}_eval_en", f"own/round{n}_eval_ja"})
     for n in (9, 10, 11, 12, 13, 14)
-} | {"round-16 training sets": frozenset(s for s in LABELLED_SETS if "_train_" in s)}
+} | {"round-16 training sets": frozenset(s for s in LABELLED_SETS if s.startswith("own/round16_"))}
 ROUND4_FAMILIES = [
     n
     for n in UNSEEN_FAMILIES
@@ -396,6 +396,10 @@ NEVER_SEEN_FILES = (
     # by two more authors; written at the end of round 14, opened once after the round-16 model was final.
     "round15_eval_en.jsonl",
     "round15_eval_ja.jsonl",
+    # Round 16: one working day of a company's AI traffic, in arrival order (mostly short and mundane, ~14 %
+    # attacks), by four more authors on a different brief (no families asked for); written as training data, scored
+    # once by the round-16 model before anyone decided to use them, and kept out of training since.
+    *(f"round16_daylog_{lang}_{author}.jsonl" for lang in ("en", "ja") for author in "ab"),
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
@@ -453,6 +457,7 @@ def never_seen(model: InjectionModel) -> None:
             "languages without concept words": lambda r: r.lang not in LEXICON_LANGUAGES,
             "agentic en+ja (round 8)": lambda r: r.source.startswith("never-seen/agentic"),
             "round-15 en+ja": lambda r: r.source.startswith("never-seen/round15"),
+            "day logs en+ja (round 16)": lambda r: r.source.startswith("never-seen/round16_daylog"),
         }
         groups = {
             name: group(lambda r, f, h, keep=keep, half=half: h == half and keep(r)) for name, keep in summary.items()

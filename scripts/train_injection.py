@@ -165,6 +165,7 @@ LABELLED_SETS = {
     for author in "abcde"
 }
 
+
 @dataclass(frozen=True)
 class Row:
     text: str

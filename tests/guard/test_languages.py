@@ -181,6 +181,12 @@ def _never_seen(name: str) -> list[dict[str, object]]:
         # flagged).
         ("round15_eval_en.jsonl", 0.76, 0.1),
         ("round15_eval_ja.jsonl", 0.85, 0.1),
+        # A working day's traffic at four more companies, in arrival order, mostly short and mundane (test half: 86.6
+        # / 88.0 %, 1.1 / 1.6 % flagged).
+        ("round16_daylog_en_a.jsonl", 0.75, 0.05),
+        ("round16_daylog_en_b.jsonl", 0.75, 0.05),
+        ("round16_daylog_ja_a.jsonl", 0.75, 0.05),
+        ("round16_daylog_ja_b.jsonl", 0.75, 0.05),
     ],
 )
 def test_sets_from_other_authors_stay_above_a_floor(name: str, min_balanced: float, max_fpr: float) -> None:
