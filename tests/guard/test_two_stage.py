@@ -114,3 +114,23 @@ def test_fit_model_trains_both_stages_and_places_each_threshold_on_the_calibrati
         assert sum(flagged) / len(flagged) <= train.MAX_CALIBRATION_FPR
     caught = [model.score(text) >= 0.5 for text in attacks]
     assert sum(caught) / len(caught) >= 0.5  # its own training attacks, as a sanity check of the fit
+
+
+def test_other_authors_labelled_sets_weigh_more_than_a_source_of_their_size() -> None:
+    train = _train_script()
+    labelled = next(iter(train.LABELLED_SETS))
+    rows = [train.Row(f"q{i}", i % 2, source, "en") for source in (labelled, "own/other") for i in range(20)]
+    weights = train.sample_weights(rows)
+    by_source = {source: weights[[r.source == source for r in rows]].sum() for source in (labelled, "own/other")}
+    assert by_source[labelled] == pytest.approx(train.LABELLED_WEIGHT * by_source["own/other"])
+    # Each class still weighs half.
+    labels = np.array([r.label for r in rows])
+    assert weights[labels == 1].sum() == pytest.approx(0.5)
+    assert weights[labels == 0].sum() == pytest.approx(0.5)
+
+
+def test_every_labelled_set_exists_and_is_labelled_row_by_row() -> None:
+    train = _train_script()
+    for name in train.LABELLED_SETS.values():
+        rows = train.labelled_rows({"own/x": name})
+        assert rows and {r.label for r in rows} == {0, 1} and {r.lang for r in rows} <= {"en", "ja"}
