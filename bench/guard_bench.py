@@ -17,8 +17,8 @@ Injection quality is reported on data the scored model never trained on:
   * held-out sources: the shipped model on benign benchmark prompts (MMLU, ja_vicuna_qa, Rakuda, JNLI, MGSM in
     11 languages) and our Japanese set that scripts/train_injection.py never uses;
   * never-seen sets written by other authors (scripts/guard_data/*_eval*.jsonl): fresh en/ja families, attacks
-    and benign prompts in 24 more languages, injections an agent meets on the job (agentic_eval_{en,ja}), round 15's
-    company sets and round 16's day logs (round16_daylog_*).
+    and benign prompts in 24 more languages, injections an agent meets on the job (agentic_eval_{en,ja}), round 16's
+    company sets (round16_eval_*) and day logs (round16_daylog_*).
 In-sample numbers are printed last, separately.
 The baseline is a keyword detector ("ignore previous instructions", "system prompt", 無視 ...) run on the
 same rows. Latency: p50/p95 per 1,000 characters (PII) and per 512-token window (injection).
@@ -97,12 +97,15 @@ ROUND9_FAMILIES = frozenset({"r9_attack", "r9_benign", "benign_tech"})
 ROUND12_FAMILIES = frozenset({"r12_attack", "r12_benign"})
 ROUND14_FAMILIES = frozenset({"r14_attack", "r14_benign", "r15_everyday", "r15_disguised"})
 # Other authors' labelled sets, trained on (see LABELLED_SETS in scripts/train_injection.py): each round's
-# everyday-traffic set left out in English and Japanese at once (rounds 9-14, one company's staff per language and
-# round), and the ten authors of round 16's training sets left out together.
+# everyday-traffic set left out in English and Japanese at once (rounds 9-15, one company's staff per language and
+# round), and the authors of each round's training sets (rounds 16 and 17) left out together.
 ROUND_SETS: dict[str, frozenset[str]] = {
     f"round-{n} everyday sets": frozenset({f"own/round{n}_eval_en", f"own/round{n}_eval_ja"})
-    for n in (9, 10, 11, 12, 13, 14)
-} | {"round-16 training sets": frozenset(s for s in LABELLED_SETS if s.startswith("own/round16_"))}
+    for n in (9, 10, 11, 12, 13, 14, 15)
+} | {
+    f"round-{n} training sets": frozenset(s for s in LABELLED_SETS if s.startswith(f"own/round{n}_train_"))
+    for n in (16, 17)
+}
 ROUND4_FAMILIES = [
     n
     for n in UNSEEN_FAMILIES
@@ -393,15 +396,19 @@ NEVER_SEEN_FILES = (
     # ur ta; Swahili and Telugu have none).
     "multilingual_eval4.jsonl",
     "multilingual_eval5.jsonl",
-    # (The same brief's sets of rounds 9-14 are training data now; see ROUND_SETS.) Round 15: an online-education
-    # platform's staff (en) and a food maker's and tourism association's (ja), four invented attack families each,
-    # by two more authors; written at the end of round 14, opened once after the round-16 model was final.
-    "round15_eval_en.jsonl",
-    "round15_eval_ja.jsonl",
+    # (The same brief's sets of rounds 9-15 are training data now; see ROUND_SETS.) Round 16's: an online travel
+    # agency's staff (en) and a private railway company's and a dental-clinic chain's (ja), four invented attack
+    # families each, by two more authors; written in round 16, opened once after the round-17 model was final.
+    "round16_eval_en.jsonl",
+    "round16_eval_ja.jsonl",
     # Round 16: one working day of a company's AI traffic, in arrival order (mostly short and mundane, ~14 %
     # attacks), by four more authors on a different brief (no families asked for); written as training data, scored
     # once by the round-16 model before anyone decided to use them, and kept out of training since.
     *(f"round16_daylog_{lang}_{author}.jsonl" for lang in ("en", "ja") for author in "ab"),
+    # Two more day logs on that brief (an accounting firm; a supermarket chain), written in round 16 and opened once
+    # after the round-17 model was final.
+    "round16_daylog_eval_en.jsonl",
+    "round16_daylog_eval_ja.jsonl",
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
@@ -458,7 +465,7 @@ def never_seen(model: InjectionModel) -> None:
             "sw te (round 12)": lambda r: r.lang in ROUND12_LANGUAGES,
             "languages without concept words": lambda r: r.lang not in LEXICON_LANGUAGES,
             "agentic en+ja (round 8)": lambda r: r.source.startswith("never-seen/agentic"),
-            "round-15 en+ja": lambda r: r.source.startswith("never-seen/round15"),
+            "round-16 en+ja": lambda r: r.source.startswith("never-seen/round16_eval"),
             "day logs en+ja (round 16)": lambda r: r.source.startswith("never-seen/round16_daylog"),
         }
         groups = {

@@ -38,7 +38,10 @@ GUARD_DATA = Path(__file__).resolve().parent / "guard_data"
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "src" / "tenbin" / "guard" / "data"
 SEED = 20240601
-L2_CONCEPT = 1e-3
+# Stage 1's concepts. 1e-3 was set in the first rounds, on a few thousand rows; with round 17's 19,327 rows lower
+# reads the human-written shared sources better (each left out, pooled: 83.3 / 84.3 / 84.7 % at 1e-3 / 3e-4 / 1e-4)
+# and costs other authors' rounds little until 1e-4 (rounds 11-14 each left out: 89.2 / 89.0 / 87.7 %).
+L2_CONCEPT = 3e-4
 # Stage 2's n-grams. Lower lets them learn more of other authors' everyday traffic and lose more on the shared
 # human-written sources (round 14, each left out: shared pooled 82.1 / 82.8 / 83.1 % at 1e-4 / 3e-4 / 1e-3,
 # stage 1 alone 83.6 %; rounds 9 and 10 left out 89.3 / 89.0 / 87.4 %, stage 1 alone 86.0 %; and on the
@@ -54,6 +57,8 @@ VOCABULARY_MIN_COUNT = 3
 # mixed traffic, the closest to what the gateway sees. Rounds 11-14 each left out, trained with round 16's first four
 # training sets (en / ja pooled): 86.4 / 86.4 % at 1, 86.9 / 87.0 % at 2, 86.7 / 86.8 % at 3.
 LABELLED_WEIGHT = 2.0
+# Indirect injections planted in benign text (planted_injections): this many attack / clean pairs.
+PLANTED_PAIRS = 400
 # Benign chat the trainer never sees and the bench never reports: only used to place the threshold.
 MAX_CALIBRATION_FPR = 0.01
 
@@ -155,14 +160,20 @@ OWN_TRAIN.update(
 # round 12 the everyday-traffic sets of rounds 9 and 10 (a software company, an e-commerce company); since round 16
 # those of rounds 11-14 too (a manufacturer; a hospital group, a city office and a bank; an airline, an insurer;
 # a pharmaceutical company, a contractor, a newspaper), each measured as never-seen first, and ten training sets
-# written as such in round 16 by ten more authors (300 rows each, ten more pairs of companies). Each round left out
-# gains from the others; bench/guard_bench.py measures that (ROUND_SETS).
+# written as such in round 16 by ten more authors (300 rows each, ten more pairs of companies). Since round 17, round
+# 15's (an online-education platform; a food maker and a tourism association), measured clean in round 16, and four
+# more training sets (round 17: a port agency and a children's charity; a chip fab's facilities team and a podcast
+# network; a fire department's office and a sake brewery; a taxi company and a robot maker's support desk). Each
+# round left out gains from the others; bench/guard_bench.py measures that (ROUND_SETS).
 LABELLED_SETS = {
-    f"own/round{n}_eval_{lang}": f"round{n}_eval_{lang}.jsonl" for n in (9, 10, 11, 12, 13, 14) for lang in ("en", "ja")
-} | {
-    f"own/round16_train_{lang}_{author}": f"round16_train_{lang}_{author}.jsonl"
+    f"own/round{n}_eval_{lang}": f"round{n}_eval_{lang}.jsonl"
+    for n in (9, 10, 11, 12, 13, 14, 15)
     for lang in ("en", "ja")
-    for author in "abcde"
+} | {
+    f"own/round{n}_train_{lang}_{author}": f"round{n}_train_{lang}_{author}.jsonl"
+    for n, authors in ((16, "abcde"), (17, "ab"))
+    for lang in ("en", "ja")
+    for author in authors
 }
 
 
@@ -414,6 +425,11 @@ def doc_twins(documents: list[Row], injections: list[Row], rng: random.Random) -
     return rows
 
 
+def planting_host(row: Row) -> bool:
+    """Benign rows that host planted injections: benchmark prompts, the API spec's prose, benign documents."""
+    return row.source.startswith(("bench/", "spec/")) or row.source.endswith(("_benign_docs", "_benign_longdocs"))
+
+
 def build_corpus(shared: Path, exclude_sources: frozenset[str] = frozenset()) -> tuple[list[Row], list[Row]]:
     """(training rows, held-out rows). Sources in `exclude_sources` are left out of training entirely."""
     rng = random.Random(SEED)
@@ -426,17 +442,9 @@ def build_corpus(shared: Path, exclude_sources: frozenset[str] = frozenset()) ->
         rng,
     )
     planted = planted_injections(
-        [
-            r
-            for r in rows
-            if r.label == 0
-            and (
-                r.source.startswith(("bench/", "spec/"))
-                or r.source.endswith(("_benign_docs", "_benign_longdocs"))
-            )
-        ],
+        [r for r in rows if r.label == 0 and planting_host(r)],
         [r for r in rows if r.label == 1],
-        count=400,
+        count=PLANTED_PAIRS,
         rng=rng,
     )
     train = [r for r in rows + planted if not r.comes_from(exclude_sources)]

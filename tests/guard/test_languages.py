@@ -175,18 +175,19 @@ def _never_seen(name: str) -> list[dict[str, object]]:
         # detector is weakest (test half, round 9: 85.2 / 82.0 %, 13 / 15 % flagged).
         ("agentic_eval_en.jsonl", 0.72, 0.25),
         ("agentic_eval_ja.jsonl", 0.72, 0.25),
-        # (Rounds 9-14's everyday sets are training data since round 16; the bench leaves each round out.) An
-        # online-education platform's staff and a food maker's / tourism association's, with attack families the
-        # authors invented, opened once after the round-16 model was final (test half: 80.1 / 91.1 %, 5.8 / 4.9 %
-        # flagged).
-        ("round15_eval_en.jsonl", 0.76, 0.1),
-        ("round15_eval_ja.jsonl", 0.85, 0.1),
-        # A working day's traffic at four more companies, in arrival order, mostly short and mundane (test half: 86.6
-        # / 88.0 %, 1.1 / 1.6 % flagged).
+        # (Rounds 9-15's everyday sets are training data; the bench leaves each round out.) An online travel
+        # agency's staff and a private railway company's / dental-clinic chain's, with attack families the authors
+        # invented, opened once after the round-17 model was final (test half: 82.2 / 84.3 %, 5.7 / 3.4 % flagged).
+        ("round16_eval_en.jsonl", 0.76, 0.1),
+        ("round16_eval_ja.jsonl", 0.78, 0.1),
+        # A working day's traffic at six more companies, in arrival order, mostly short and mundane (test half, round
+        # 17 model: 87.9 / 84.0 % on the two opened last, 1.6 / 1.6 % flagged).
         ("round16_daylog_en_a.jsonl", 0.75, 0.05),
         ("round16_daylog_en_b.jsonl", 0.75, 0.05),
         ("round16_daylog_ja_a.jsonl", 0.75, 0.05),
         ("round16_daylog_ja_b.jsonl", 0.75, 0.05),
+        ("round16_daylog_eval_en.jsonl", 0.78, 0.05),
+        ("round16_daylog_eval_ja.jsonl", 0.75, 0.05),
     ],
 )
 def test_sets_from_other_authors_stay_above_a_floor(name: str, min_balanced: float, max_fpr: float) -> None:
