@@ -5,7 +5,7 @@
 Injection quality is reported on data the scored model never trained on:
   * leave-one-source-out: for each family of ../shared/data/guardrails (and each of our own files), a model
     is retrained without it (and without synthetic rows made from it) exactly as the shipped one is built —
-    both stages, both thresholds placed on the calibration chat (about 30 s each, 30 minutes in all; with
+    both stages, both thresholds placed on the calibration chat (about 40 s each, 45 minutes in all; with
     --stage1, stage 1 alone, about 5 minutes) — and scored on it;
   * round-4/5 families (indirect injections in tool results / web pages / e-mails, extraction, carriers,
     obfuscation, fake turns, virtualisation, authority, emotional manipulation, benign twins, benign long
@@ -13,7 +13,7 @@ Injection quality is reported on data the scored model never trained on:
     English and Japanese at once, reported per language;
   * leave-one-language-out: Japanese attacks scored by models that never saw a Japanese attack (or any
     Japanese), English attacks scored by a model that saw only Japanese attacks;
-  * other authors' labelled sets (rounds 9-14, round 16's training sets): each round left out in turn;
+  * other authors' labelled sets (rounds 9-15, the training sets of rounds 16 and 17): each round left out in turn;
   * held-out sources: the shipped model on benign benchmark prompts (MMLU, ja_vicuna_qa, Rakuda, JNLI, MGSM in
     11 languages) and our Japanese set that scripts/train_injection.py never uses;
   * never-seen sets written by other authors (scripts/guard_data/*_eval*.jsonl): fresh en/ja families, attacks
