@@ -39,7 +39,8 @@ DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "src" / "tenbin" / "guard" / "data"
 SEED = 20240601
 # Stage 1's concepts. 1e-3 was set in the first rounds, on a few thousand rows; with round 17's 19,327 rows lower
-# reads the human-written shared sources better (each left out, pooled: 83.3 / 84.3 / 84.7 % at 1e-3 / 3e-4 / 1e-4)
+# reads the human-written shared sources better (each left out, pooled: 83.3 / 84.3 / 84.7 % at 1e-3 / 3e-4 / 1e-4;
+# the full bench, with the labelled sets in this order, 84.0 % at 3e-4)
 # and costs other authors' rounds little until 1e-4 (rounds 11-14 each left out: 89.2 / 89.0 / 87.7 %).
 L2_CONCEPT = 3e-4
 # Stage 2's n-grams. Lower lets them learn more of other authors' everyday traffic and lose more on the shared
@@ -50,6 +51,9 @@ L2_CONCEPT = 3e-4
 # 1e-4, 89.2 / 88.9 at 5e-5, 90.2 / 89.2 at 2.5e-5, 91.2 / 89.9 at 1e-5, but the shared sources left out fall
 # 83.2 -> 81.2 % at 1e-5 and below 1e-4 the n-grams outvote stage 1 on payload splitting in code-like text
 # (`x = '…'; y = '…'. Concatenate x + y`, 0.55 -> 0.43 at 3e-5), so 1e-4 stays until stage 2 cannot do that.
+# Round 17 (stage 1 at 3e-4, rounds 15 and 17 in): 5e-5 gives 89.9 / 89.6 % against 89.1 / 88.9 %, shared 83.5 against
+# 84.3 %. Holding negative n-gram weights 10x tighter than positive ones does not help (round-16 corpus, 1e-5:
+# shared 80.9 %), so the loss does not come from n-grams pulling attacks down (what it comes from is not measured).
 L2_NGRAM = 1e-4
 # A word enters the English vocabulary of stage 2's gate when this many English training rows use it.
 VOCABULARY_MIN_COUNT = 3
@@ -57,7 +61,9 @@ VOCABULARY_MIN_COUNT = 3
 # mixed traffic, the closest to what the gateway sees. Rounds 11-14 each left out, trained with round 16's first four
 # training sets (en / ja pooled): 86.4 / 86.4 % at 1, 86.9 / 87.0 % at 2, 86.7 / 86.8 % at 3.
 LABELLED_WEIGHT = 2.0
-# Indirect injections planted in benign text (planted_injections): this many attack / clean pairs.
+# Indirect injections planted in benign text (planted_injections): this many attack / clean pairs. Round 17: 1,200
+# pairs, with every benign row of ours and other authors' as a host, lifted rounds 11-14 left out by 0.5 points but
+# flagged 4.3 % of mitre_frr's benign security questions left out (2.4 %) and lowered the shared sources 0.4.
 PLANTED_PAIRS = 400
 # Benign chat the trainer never sees and the bench never reports: only used to place the threshold.
 MAX_CALIBRATION_FPR = 0.01
