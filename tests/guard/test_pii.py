@@ -59,6 +59,8 @@ def test_wrong_check_digits_are_not_pii() -> None:
         "version 1.2.3.4, v2.0.1, Python 3.11.7",
         "お客様、皆様、お疲れ様です、ご苦労様",
         "予約番号: 5501-2345",
+        # A surname followed by a company's or a place's word is not a full name.
+        "鈴木通信の見積もりと田中電子の部品、中村区役所と山田菓子店、石井研修センター",
     ],
 )
 def test_not_masked(text: str) -> None:
@@ -80,6 +82,9 @@ def test_corporate_number_check_digit() -> None:
         ),
         ("住所：大阪府大阪市北区梅田３－１－１", [("ADDRESS", "大阪府大阪市北区梅田３－１－１")]),
         ("担当の佐藤 花子さんへ", [("PERSON", "佐藤 花子")]),
+        # A full name written solid, with no honorific, label or です after it.
+        ("山田太郎の電話番号は090-1234-5678です", [("PERSON", "山田太郎"), ("PHONE", "090-1234-5678")]),
+        ("木村拓哉と佐々木希が出演", [("PERSON", "木村拓哉"), ("PERSON", "佐々木希")]),
         ("ジョン・スミスさんから連絡", [("PERSON", "ジョン・スミス")]),
         ("電話：０３－１２３４－５６７８", [("PHONE", "０３－１２３４－５６７８")]),
         ("マイナンバー 1234 5678 9018", [("MY_NUMBER", "1234 5678 9018")]),

@@ -96,6 +96,79 @@ _SURNAME_GIVEN_JA = re.compile(
     rf"(?P<name>(?:{'|'.join(sorted(JA_SURNAMES, key=len, reverse=True))})[ 　](?:[{_KANJI}]{{1,3}}|[ぁ-ん]{{2,4}}|[ァ-ヶー]{{2,6}}))"
     rf"(?![{_KANJI}ぁ-んァ-ヶ])"
 )
+# A full name written solid in running text ("山田太郎の電話番号"): a surname of two or more characters (one-character
+# ones such as 林 or 森 are ordinary words too) and a given name whose last character is a typical given-name ending.
+# Endings that also close everyday compounds (信 in 通信, 和 in 平和, 一 …) are left out, and so are the compounds of
+# the endings kept (電子, 研修 …), so a company called 鈴木通信 or 田中電子 stays as it is.
+_GIVEN_NAME_ENDINGS = (
+    "郎太介輔助樹彦夫雄男也哉斗翔平吾治司輝亮誠剛博隆浩修蓮悟朗秀弘宏子美菜奈香恵花希乃絵佳穂沙咲愛結凛葵織華"
+)
+_NOT_GIVEN_NAMES_JA = frozenset(
+    {
+        "電子",
+        "菓子",
+        "様子",
+        "調子",
+        "椅子",
+        "帽子",
+        "団子",
+        "原子",
+        "分子",
+        "因子",
+        "粒子",
+        "王子",
+        "女子",
+        "男子",
+        "弟子",
+        "利子",
+        "格子",
+        "扇子",
+        "障子",
+        "太子",
+        "研修",
+        "政治",
+        "自治",
+        "上司",
+        "長男",
+        "次男",
+        "三男",
+        "万博",
+        "生花",
+        "援助",
+        "補助",
+        "芳香",
+        "監修",
+        "改修",
+        "必修",
+        "履修",
+        "編修",
+        "主治",
+        "退治",
+        "統治",
+        "明治",
+        "大正",
+    }
+)
+_SOLID_SURNAMES_JA = frozenset(s for s in JA_SURNAMES if len(s) >= 2)
+# The whole kanji run must be the name: three to six kanji with no kanji on either side.
+_KANJI_RUN = re.compile(rf"(?<![{_KANJI}])[{_KANJI}]{{3,6}}(?![{_KANJI}])")
+
+
+def _solid_full_names(text: str) -> Iterator[Entity]:
+    for match in _KANJI_RUN.finditer(text):
+        run = match.group(0)
+        for cut in (2, 3):
+            surname, given = run[:cut], run[cut:]
+            if (
+                surname in _SOLID_SURNAMES_JA
+                and 1 <= len(given) <= 3
+                and given[-1] in _GIVEN_NAME_ENDINGS
+                and given not in _NOT_GIVEN_NAMES_JA
+            ):
+                yield Entity("PERSON", match.start(), match.end(), run)
+                break
+
+
 _SELF_INTRO_JA = re.compile(
     rf"(?P<name>(?:{'|'.join(sorted(JA_SURNAMES, key=len, reverse=True))})[{_KANJI}]{{0,3}})"
     rf"(?=と申します|といいます|と言います|です|でございます)"
@@ -141,6 +214,7 @@ def find_persons(text: str) -> Iterator[Entity]:
         if trimmed is not None:
             begin, name = trimmed
             yield Entity("PERSON", begin, begin + len(name), name)
+    yield from _solid_full_names(text)
     for pattern in (_SURNAME_GIVEN_JA, _SELF_INTRO_JA, _LABELLED_JA):
         for match in pattern.finditer(text):
             name = match.group("name")
