@@ -103,52 +103,11 @@ _SURNAME_GIVEN_JA = re.compile(
 _GIVEN_NAME_ENDINGS = (
     "郎太介輔助樹彦夫雄男也哉斗翔平吾治司輝亮誠剛博隆浩修蓮悟朗秀弘宏子美菜奈香恵花希乃絵佳穂沙咲愛結凛葵織華"
 )
-_NOT_GIVEN_NAMES_JA = frozenset(
-    {
-        "電子",
-        "菓子",
-        "様子",
-        "調子",
-        "椅子",
-        "帽子",
-        "団子",
-        "原子",
-        "分子",
-        "因子",
-        "粒子",
-        "王子",
-        "女子",
-        "男子",
-        "弟子",
-        "利子",
-        "格子",
-        "扇子",
-        "障子",
-        "太子",
-        "研修",
-        "政治",
-        "自治",
-        "上司",
-        "長男",
-        "次男",
-        "三男",
-        "万博",
-        "生花",
-        "援助",
-        "補助",
-        "芳香",
-        "監修",
-        "改修",
-        "必修",
-        "履修",
-        "編修",
-        "主治",
-        "退治",
-        "統治",
-        "明治",
-        "大正",
-    }
+_COMPOUNDS_OF_NAME_ENDINGS = (
+    "電子 菓子 様子 調子 椅子 帽子 団子 原子 分子 因子 粒子 王子 女子 男子 弟子 利子 格子 扇子 障子 太子 研修 "
+    "政治 自治 上司 長男 次男 三男 万博 生花 援助 補助 芳香 監修 改修 必修 履修 編修 主治 退治 統治 明治"
 )
+_NOT_GIVEN_NAMES_JA = frozenset(_COMPOUNDS_OF_NAME_ENDINGS.split())
 _SOLID_SURNAMES_JA = frozenset(s for s in JA_SURNAMES if len(s) >= 2)
 # The whole kanji run must be the name: three to six kanji with no kanji on either side.
 _KANJI_RUN = re.compile(rf"(?<![{_KANJI}])[{_KANJI}]{{3,6}}(?![{_KANJI}])")
