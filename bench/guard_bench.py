@@ -99,12 +99,16 @@ ROUND14_FAMILIES = frozenset({"r14_attack", "r14_benign", "r15_everyday", "r15_d
 # Other authors' labelled sets, trained on (see LABELLED_SETS in scripts/train_injection.py): each round's
 # everyday-traffic set left out in English and Japanese at once (rounds 9-15, one company's staff per language and
 # round), and the authors of each round's training sets (rounds 16 and 17) left out together.
+# Derived from LABELLED_SETS' names (own/round{n}_eval_{lang}, own/round{n}_train_{lang}_{author}), so a round added
+# to training is left out here too.
+_LABELLED_ROUND = re.compile(r"own/round(\d+)_(eval|train)_")
 ROUND_SETS: dict[str, frozenset[str]] = {
-    f"round-{n} everyday sets": frozenset({f"own/round{n}_eval_en", f"own/round{n}_eval_ja"})
-    for n in (9, 10, 11, 12, 13, 14, 15)
-} | {
-    f"round-{n} training sets": frozenset(s for s in LABELLED_SETS if s.startswith(f"own/round{n}_train_"))
-    for n in (16, 17)
+    f"round-{n} {'everyday' if kind == 'eval' else 'training'} sets": frozenset(
+        s for s in LABELLED_SETS if s.startswith(f"own/round{n}_{kind}_")
+    )
+    for n, kind in sorted(
+        {(int(m[1]), m[2]) for m in map(_LABELLED_ROUND.match, LABELLED_SETS) if m is not None}
+    )
 }
 ROUND4_FAMILIES = [
     n
