@@ -13,12 +13,12 @@ Injection quality is reported on data the scored model never trained on:
     English and Japanese at once, reported per language;
   * leave-one-language-out: Japanese attacks scored by models that never saw a Japanese attack (or any
     Japanese), English attacks scored by a model that saw only Japanese attacks;
-  * other authors' labelled sets (rounds 9-15, the training sets of rounds 16 and 17): each round left out in turn;
+  * other authors' labelled sets (rounds 9-15, the training sets of rounds 16-18): each round left out in turn;
   * held-out sources: the shipped model on benign benchmark prompts (MMLU, ja_vicuna_qa, Rakuda, JNLI, MGSM in
     11 languages) and our Japanese set that scripts/train_injection.py never uses;
   * never-seen sets written by other authors (scripts/guard_data/*_eval*.jsonl): fresh en/ja families, attacks
-    and benign prompts in 24 more languages, injections an agent meets on the job (agentic_eval_{en,ja}), round 16's
-    company sets (round16_eval_*) and day logs (round16_daylog_*).
+    and benign prompts in 24 more languages, injections an agent meets on the job (agentic_eval_{en,ja}), the
+    company sets (round16_eval_*, round17_eval_*) and day logs (round16_daylog_*, round17_daylog_eval_*).
 In-sample numbers are printed last, separately.
 The baseline is a keyword detector ("ignore previous instructions", "system prompt", 無視 ...) run on the
 same rows. Latency: p50/p95 per 1,000 characters (PII) and per 512-token window (injection).
@@ -98,7 +98,7 @@ ROUND12_FAMILIES = frozenset({"r12_attack", "r12_benign"})
 ROUND14_FAMILIES = frozenset({"r14_attack", "r14_benign", "r15_everyday", "r15_disguised"})
 # Other authors' labelled sets, trained on (see LABELLED_SETS in scripts/train_injection.py): each round's
 # everyday-traffic set left out in English and Japanese at once (rounds 9-15, one company's staff per language and
-# round), and the authors of each round's training sets (rounds 16 and 17) left out together.
+# round), and the authors of each round's training sets (rounds 16-18) left out together.
 # Derived from LABELLED_SETS' names (own/round{n}_eval_{lang}, own/round{n}_train_{lang}_{author}), so a round added
 # to training is left out here too.
 _LABELLED_ROUND = re.compile(r"own/round(\d+)_(eval|train)_")
@@ -413,6 +413,19 @@ NEVER_SEEN_FILES = (
     # after the round-17 model was final.
     "round16_daylog_eval_en.jsonl",
     "round16_daylog_eval_ja.jsonl",
+    # Round 17's, by four more authors, opened once after the round-18 model was final: the family brief for a mobile
+    # network operator (en) and a regional gas utility and a cram-school chain (ja); the day-log brief for a
+    # construction-equipment rental company (en) and a wedding-venue group (ja).
+    "round17_eval_en.jsonl",
+    "round17_eval_ja.jsonl",
+    "round17_daylog_eval_en.jsonl",
+    "round17_daylog_eval_ja.jsonl",
+    # Round 18: six training sets on round 16's training brief (a property manager and a youth sports league; an
+    # airline's maintenance department and a library system; a wealth manager and a coffee roaster; a police HQ's
+    # office and a fashion web shop; a university's student affairs and a fishing cooperative; a care-home operator
+    # and a game studio). Written as training data; trained on with the other six of round 18, they lowered rounds 14
+    # and 15 left out, so they measure instead.
+    *(f"round18_train_{lang}_{author}.jsonl" for lang in ("en", "ja") for author in "def"),
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
@@ -471,6 +484,9 @@ def never_seen(model: InjectionModel) -> None:
             "agentic en+ja (round 8)": lambda r: r.source.startswith("never-seen/agentic"),
             "round-16 en+ja": lambda r: r.source.startswith("never-seen/round16_eval"),
             "day logs en+ja (round 16)": lambda r: r.source.startswith("never-seen/round16_daylog"),
+            "round-17 en+ja": lambda r: r.source.startswith("never-seen/round17_eval"),
+            "day logs en+ja (round 17)": lambda r: r.source.startswith("never-seen/round17_daylog"),
+            "round-18 training brief, kept out": lambda r: r.source.startswith("never-seen/round18_train"),
         }
         groups = {
             name: group(lambda r, f, h, keep=keep, half=half: h == half and keep(r)) for name, keep in summary.items()

@@ -169,15 +169,20 @@ OWN_TRAIN.update(
 # written as such in round 16 by ten more authors (300 rows each, ten more pairs of companies). Since round 17, round
 # 15's (an online-education platform; a food maker and a tourism association), measured clean in round 16, and four
 # more training sets (round 17: a port agency and a children's charity; a chip fab's facilities team and a podcast
-# network; a fire department's office and a sake brewery; a taxi company and a robot maker's support desk). Each
-# round left out gains from the others; bench/guard_bench.py measures that (ROUND_SETS).
+# network; a fire department's office and a sake brewery; a taxi company and a robot maker's support desk). Since
+# round 18, six more training sets (a solar installer and a law school's admissions; a cruise line and a clinical
+# research organisation; a game publisher's player support and a bakery chain; a city hall's tax section and an anime
+# studio; a house builder and a pharmacy chain; a 3PL warehouse and a golf course): rounds 13-17 left out, 85.0 ->
+# 86.3 %. Six more written at the same time (round18_train_*_{d,e,f}) lowered rounds 14 and 15 left out by 0.5-1.5
+# points and round 16's sets by 0.5-0.8 when added too, so they measure instead (bench: NEVER_SEEN_FILES). Each round
+# left out gains from the others; bench/guard_bench.py measures that (ROUND_SETS).
 LABELLED_SETS = {
     f"own/round{n}_eval_{lang}": f"round{n}_eval_{lang}.jsonl"
     for n in (9, 10, 11, 12, 13, 14, 15)
     for lang in ("en", "ja")
 } | {
     f"own/round{n}_train_{lang}_{author}": f"round{n}_train_{lang}_{author}.jsonl"
-    for n, authors in ((16, "abcde"), (17, "ab"))
+    for n, authors in ((16, "abcde"), (17, "ab"), (18, "abc"))
     for lang in ("en", "ja")
     for author in authors
 }

@@ -188,6 +188,15 @@ def _never_seen(name: str) -> list[dict[str, object]]:
         ("round16_daylog_ja_b.jsonl", 0.75, 0.05),
         ("round16_daylog_eval_en.jsonl", 0.78, 0.05),
         ("round16_daylog_eval_ja.jsonl", 0.75, 0.05),
+        # Round 17's clean sets, opened once after the round-18 model was final (test half: a mobile network
+        # operator 82.0 %, a gas utility and a cram school 88.6 %; day logs of an equipment-rental company 80.8 % with
+        # 11.4 % flagged, and of a wedding-venue group 88.1 %).
+        ("round17_eval_en.jsonl", 0.76, 0.1),
+        ("round17_eval_ja.jsonl", 0.82, 0.15),
+        ("round17_daylog_eval_en.jsonl", 0.75, 0.15),
+        ("round17_daylog_eval_ja.jsonl", 0.82, 0.08),
+        # Round 18's training-brief sets kept out of training (test half 80.8-92.1 %, 4-8 % flagged).
+        *((f"round18_train_{lang}_{author}.jsonl", 0.75, 0.12) for lang in ("en", "ja") for author in "def"),
     ],
 )
 def test_sets_from_other_authors_stay_above_a_floor(name: str, min_balanced: float, max_fpr: float) -> None:
