@@ -420,12 +420,14 @@ NEVER_SEEN_FILES = (
     "round17_eval_ja.jsonl",
     "round17_daylog_eval_en.jsonl",
     "round17_daylog_eval_ja.jsonl",
-    # Round 18: six training sets on round 16's training brief (a property manager and a youth sports league; an
-    # airline's maintenance department and a library system; a wealth manager and a coffee roaster; a police HQ's
-    # office and a fashion web shop; a university's student affairs and a fishing cooperative; a care-home operator
-    # and a game studio). Written as training data; trained on with the other six of round 18, they lowered rounds 14
-    # and 15 left out, so they measure instead.
-    *(f"round18_train_{lang}_{author}.jsonl" for lang in ("en", "ja") for author in "def"),
+    # Training sets written on round 16's training brief but kept out of LABELLED_SETS (round 18's d-f: trained on
+    # with the other six of round 18, they lowered rounds 14 and 15 left out, so they measure instead). Derived from
+    # LABELLED_SETS, so a set moved into training leaves this list by itself.
+    *sorted(
+        path.name
+        for path in GUARD_DATA.glob("round*_train_*.jsonl")
+        if path.name not in set(LABELLED_SETS.values())
+    ),
 )
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
@@ -486,7 +488,7 @@ def never_seen(model: InjectionModel) -> None:
             "day logs en+ja (round 16)": lambda r: r.source.startswith("never-seen/round16_daylog"),
             "round-17 en+ja": lambda r: r.source.startswith("never-seen/round17_eval"),
             "day logs en+ja (round 17)": lambda r: r.source.startswith("never-seen/round17_daylog"),
-            "round-18 training brief, kept out": lambda r: r.source.startswith("never-seen/round18_train"),
+            "round-18 training brief, kept out": lambda r: "_train_" in r.source,
         }
         groups = {
             name: group(lambda r, f, h, keep=keep, half=half: h == half and keep(r)) for name, keep in summary.items()
