@@ -420,8 +420,16 @@ NEVER_SEEN_FILES = (
     "round17_eval_ja.jsonl",
     "round17_daylog_eval_en.jsonl",
     "round17_daylog_eval_ja.jsonl",
-    # Training sets written on round 16's training brief but kept out of LABELLED_SETS (round 18's d-f: trained on
-    # with the other six of round 18, they lowered rounds 14 and 15 left out, so they measure instead). Derived from
+    # Round 18's, by four more authors, opened once after the round-19 model was final: the family brief for a
+    # pet insurer (en) and a convenience-store franchise HQ and a regional bus company (ja); the day-log brief for a
+    # hospice and home-care provider (en) and an auto-parts plant (ja).
+    "round18_eval_en.jsonl",
+    "round18_eval_ja.jsonl",
+    "round18_daylog_eval_en.jsonl",
+    "round18_daylog_eval_ja.jsonl",
+    # Training sets kept out of LABELLED_SETS, so they measure instead: round 18's d-f (trained on with the other
+    # six of round 18, they lowered rounds 14 and 15 left out) and round 19's agent sets (an agent's tool results
+    # and the staff's orders to act; trained on, they lowered the other rounds left out). Derived from
     # LABELLED_SETS, so a set moved into training leaves this list by itself.
     *sorted(
         path.name
@@ -488,7 +496,10 @@ def never_seen(model: InjectionModel) -> None:
             "day logs en+ja (round 16)": lambda r: r.source.startswith("never-seen/round16_daylog"),
             "round-17 en+ja": lambda r: r.source.startswith("never-seen/round17_eval"),
             "day logs en+ja (round 17)": lambda r: r.source.startswith("never-seen/round17_daylog"),
-            "round-18 training brief, kept out": lambda r: "_train_" in r.source,
+            "round-18 en+ja": lambda r: r.source.startswith("never-seen/round18_eval"),
+            "day logs en+ja (round 18)": lambda r: r.source.startswith("never-seen/round18_daylog"),
+            "round-18 training brief, kept out": lambda r: "round18_train_" in r.source,
+            "agent traffic en+ja (round 19), kept out": lambda r: "_train_agent_" in r.source,
         }
         groups = {
             name: group(lambda r, f, h, keep=keep, half=half: h == half and keep(r)) for name, keep in summary.items()

@@ -197,6 +197,15 @@ def _never_seen(name: str) -> list[dict[str, object]]:
         ("round17_daylog_eval_ja.jsonl", 0.82, 0.08),
         # Round 18's training-brief sets kept out of training (test half 80.8-92.1 %, 4-8 % flagged).
         *((f"round18_train_{lang}_{author}.jsonl", 0.75, 0.12) for lang in ("en", "ja") for author in "def"),
+        # Round 18's clean sets, opened once after the round-19 model was final (all rows: a pet insurer 84.6 %, a
+        # convenience-store HQ and a bus company 84.2 %; day logs of a hospice 86.2 % and an auto-parts plant 91.3 %).
+        ("round18_eval_en.jsonl", 0.78, 0.12),
+        ("round18_eval_ja.jsonl", 0.78, 0.1),
+        ("round18_daylog_eval_en.jsonl", 0.8, 0.1),
+        ("round18_daylog_eval_ja.jsonl", 0.84, 0.06),
+        # Round 19's agent traffic (tool results the agent reads, the staff's orders to act), kept out of training:
+        # 82.9-87.5 %, and 8.8-12.5 % of the everyday rows flagged, the most of any set.
+        *((f"round19_train_agent_{lang}_{author}.jsonl", 0.78, 0.16) for lang in ("en", "ja") for author in "ab"),
     ],
 )
 def test_sets_from_other_authors_stay_above_a_floor(name: str, min_balanced: float, max_fpr: float) -> None:

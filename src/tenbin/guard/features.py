@@ -84,8 +84,13 @@ CONTEXT_ONLY = frozenset(
 # a story, a question about a document) is ordinary chat, and weighting it made role-play requests look like
 # jailbreaks on held-out sets.
 _FRAME_CONTEXT = (CONTEXT_ONLY - {"HARM_REQUEST"}) | {"QUESTION", "BENIGN_OBJECT"}
+# A request for something piece by piece ("spell it", "first letter", "一文字ずつ") is only an attack when the
+# pieces are of a secret; paired with anything else it flagged spelling games (さくら scored 0.52 in round 18).
 PAIRS: tuple[tuple[str, str], ...] = tuple(
-    (a, b) for a, b in combinations(CONCEPTS, 2) if not (a in _FRAME_CONTEXT and b in _FRAME_CONTEXT)
+    (a, b)
+    for a, b in combinations(CONCEPTS, 2)
+    if not (a in _FRAME_CONTEXT and b in _FRAME_CONTEXT)
+    and not ("PIECEWISE" in (a, b) and "SECRET" not in (a, b))
 )
 _ATTACK = (
     frozenset(CONCEPTS)
