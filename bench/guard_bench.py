@@ -427,9 +427,17 @@ NEVER_SEEN_FILES = (
     "round18_eval_ja.jsonl",
     "round18_daylog_eval_en.jsonl",
     "round18_daylog_eval_ja.jsonl",
+    # Round 19's, by four more authors, opened once after the round-19 model was final (a second clean measurement
+    # of it): a consumer-electronics retailer (en) and a municipal waterworks bureau and a ramen chain (ja); day logs
+    # of an architecture and interior-design studio (en) and a prefectural agricultural cooperative (ja).
+    "round19_eval_en.jsonl",
+    "round19_eval_ja.jsonl",
+    "round19_daylog_eval_en.jsonl",
+    "round19_daylog_eval_ja.jsonl",
     # Training sets kept out of LABELLED_SETS, so they measure instead: round 18's d-f (trained on with the other
-    # six of round 18, they lowered rounds 14 and 15 left out) and round 19's agent sets (an agent's tool results
-    # and the staff's orders to act; trained on, they lowered the other rounds left out). Derived from
+    # six of round 18, they lowered rounds 14 and 15 left out), round 19's a-c on the same brief (trained on, they
+    # left the other rounds where they were and lowered the shared sources) and round 19's agent sets (an agent's tool
+    # results and the staff's orders to act; trained on, they lowered the other rounds left out). Derived from
     # LABELLED_SETS, so a set moved into training leaves this list by itself.
     *sorted(
         path.name
@@ -498,7 +506,9 @@ def never_seen(model: InjectionModel) -> None:
             "day logs en+ja (round 17)": lambda r: r.source.startswith("never-seen/round17_daylog"),
             "round-18 en+ja": lambda r: r.source.startswith("never-seen/round18_eval"),
             "day logs en+ja (round 18)": lambda r: r.source.startswith("never-seen/round18_daylog"),
-            "round-18 training brief, kept out": lambda r: "round18_train_" in r.source,
+            "round-19 en+ja": lambda r: r.source.startswith("never-seen/round19_eval"),
+            "day logs en+ja (round 19)": lambda r: r.source.startswith("never-seen/round19_daylog"),
+            "training brief, kept out (rounds 18-19)": lambda r: "_train_" in r.source and "_agent_" not in r.source,
             "agent traffic en+ja (round 19), kept out": lambda r: "_train_agent_" in r.source,
         }
         groups = {
