@@ -175,10 +175,10 @@ OWN_TRAIN.update(
 # studio; a house builder and a pharmacy chain; a 3PL warehouse and a golf course): rounds 13-17 left out, 85.0 ->
 # 86.3 %. Six more written at the same time (round18_train_*_{d,e,f}) lowered rounds 14 and 15 left out by 1.1-1.5
 # points and round 16's sets by 0.5-0.8 when added too, so they measure instead (bench: NEVER_SEEN_FILES). Round 19's
-# six on the same brief (round19_train_*_{a,b,c}) left rounds 13-18 left out where they were (85.6 -> 85.5 %) and lowered the
-# shared sources left out (84.3 -> 83.3 %), and its four sets of an agent's traffic (round19_train_agent_*: tool
-# results, the staff's orders to act) lowered rounds 13-18 left out to 83.6 % (84.6 % at weight 1), so both measure
-# instead too. Each round left out gains from the others; bench/guard_bench.py measures that (ROUND_SETS).
+# six on the same brief (round19_train_*_{a,b,c}) left rounds 13-18 left out where they were (85.6 -> 85.5 %) and
+# lowered the shared sources left out (84.3 -> 83.3 %); its four sets of an agent's traffic (round19_train_agent_*:
+# tool results, the staff's orders to act) lowered rounds 13-18 left out to 83.6 % (84.6 % at weight 1). Both
+# measure instead too. Each round left out gains from the others; bench/guard_bench.py measures that (ROUND_SETS).
 LABELLED_SETS = {
     f"own/round{n}_eval_{lang}": f"round{n}_eval_{lang}.jsonl"
     for n in (9, 10, 11, 12, 13, 14, 15)
