@@ -445,6 +445,8 @@ NEVER_SEEN_FILES = (
         if path.name not in set(LABELLED_SETS.values())
     ),
 )
+# Rounds whose company sets (round{n}_eval_*) or day logs (round{n}_daylog_*) are never-seen sets, for the summary.
+_CLEAN_ROUNDS = sorted({int(m[1]) for m in map(re.compile(r"round(\d+)_(?:eval|daylog)_").match, NEVER_SEEN_FILES) if m})
 # Languages that have concept words in tenbin.guard.languages (besides English and Japanese); the rest of the
 # multilingual set is in languages the lexicon does not know at all.
 LEXICON_LANGUAGES = frozenset({"en", "ja", *WORLD_LANGUAGES})
@@ -500,14 +502,14 @@ def never_seen(model: InjectionModel) -> None:
             "sw te (round 12)": lambda r: r.lang in ROUND12_LANGUAGES,
             "languages without concept words": lambda r: r.lang not in LEXICON_LANGUAGES,
             "agentic en+ja (round 8)": lambda r: r.source.startswith("never-seen/agentic"),
-            "round-16 en+ja": lambda r: r.source.startswith("never-seen/round16_eval"),
-            "day logs en+ja (round 16)": lambda r: r.source.startswith("never-seen/round16_daylog"),
-            "round-17 en+ja": lambda r: r.source.startswith("never-seen/round17_eval"),
-            "day logs en+ja (round 17)": lambda r: r.source.startswith("never-seen/round17_daylog"),
-            "round-18 en+ja": lambda r: r.source.startswith("never-seen/round18_eval"),
-            "day logs en+ja (round 18)": lambda r: r.source.startswith("never-seen/round18_daylog"),
-            "round-19 en+ja": lambda r: r.source.startswith("never-seen/round19_eval"),
-            "day logs en+ja (round 19)": lambda r: r.source.startswith("never-seen/round19_daylog"),
+            **{
+                name: lambda r, prefix=prefix: r.source.startswith(prefix)
+                for n in _CLEAN_ROUNDS
+                for name, prefix in (
+                    (f"round-{n} en+ja", f"never-seen/round{n}_eval"),
+                    (f"day logs en+ja (round {n})", f"never-seen/round{n}_daylog"),
+                )
+            },
             "training brief, kept out (rounds 18-19)": lambda r: "_train_" in r.source and "_agent_" not in r.source,
             "agent traffic en+ja (round 19), kept out": lambda r: "_train_agent_" in r.source,
         }

@@ -84,14 +84,19 @@ CONTEXT_ONLY = frozenset(
 # a story, a question about a document) is ordinary chat, and weighting it made role-play requests look like
 # jailbreaks on held-out sets.
 _FRAME_CONTEXT = (CONTEXT_ONLY - {"HARM_REQUEST"}) | {"QUESTION", "BENIGN_OBJECT"}
-# A request for something piece by piece ("spell it", "first letter", "一文字ずつ") is only an attack when the
-# pieces are of a secret; paired with anything else it flagged spelling games (さくら scored 0.52 in round 18).
-PAIRS: tuple[tuple[str, str], ...] = tuple(
-    (a, b)
-    for a, b in combinations(CONCEPTS, 2)
-    if not (a in _FRAME_CONTEXT and b in _FRAME_CONTEXT)
-    and not ("PIECEWISE" in (a, b) and "SECRET" not in (a, b))
-)
+# Concepts that pair only with the partners named. A request for something piece by piece ("spell it", "first
+# letter", "一文字ずつ") is only an attack when the pieces are of a secret; paired with anything else it flagged
+# spelling games (さくら scored 0.52 in round 18).
+_ONLY_PARTNERS: dict[str, frozenset[str]] = {"PIECEWISE": frozenset({"SECRET"})}
+
+
+def _pairs_with(a: str, b: str) -> bool:
+    if a in _FRAME_CONTEXT and b in _FRAME_CONTEXT:
+        return False
+    return b in _ONLY_PARTNERS.get(a, {b}) and a in _ONLY_PARTNERS.get(b, {a})
+
+
+PAIRS: tuple[tuple[str, str], ...] = tuple((a, b) for a, b in combinations(CONCEPTS, 2) if _pairs_with(a, b))
 _ATTACK = (
     frozenset(CONCEPTS)
     - CONTEXT_ONLY
