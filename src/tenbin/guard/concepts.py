@@ -18,6 +18,21 @@ from typing import Any
 
 from tenbin.guard.languages import WORLD_STEMS
 
+# Japanese fragments several concepts share, each written once.
+# Orders that end a sentence, not ～することができ / で / は, いずれにせよ / 何にしろ, 任せよう, むしろ, おもしろい
+# (URGENCY, and the same alternatives inside IMPERATIVE's regex).
+_JA_SURU_KOTO = r"すること(?![がはもをにでとなへやよの])"
+_JA_SEYO = r"(?<!いずれに)(?<!どちらに)(?<!何に)(?<!なんに)せよ(?!う)"
+_JA_SHIRO = r"(?<!いずれに)(?<!どちらに)(?<!何に)(?<!なんに)(?<![むもが何])しろ(?![いくかう])"
+# Not the obligation (守らなければ, 従わなきゃ): the opposite meaning.
+_JA_NOT_OBLIGATION = r"(?!けれ|きゃ|くては|くちゃ|いと)"
+# An order, not a plan (来月から始めます, 何から始めるべき).
+_JA_NOT_A_PLAN = r"(?!ま(?:す|しょう|した|せん)|る(?:予定|べき|の|と|か)|よう|た)"
+# Not a staff notice's infection (コロナ / ノロ / ロタ / インフルエンザウイルス).
+_JA_NOT_AN_INFECTION = r"(?<!コロナ)(?<!ノロ)(?<!ロタ)(?<!ンザ)"
+# こと where it ends an order (「…送ること。」), not inside a statement (ことが特徴, することになります).
+_JA_KOTO_ENDING = r"こと(?=[。！!、」』）)〕\]\s]|$)"
+
 # concept -> (English stems, matched at a word start; Japanese substrings / free regex)
 LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "OVERRIDE": (
@@ -61,7 +76,7 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "無視",
             r"(?<!物)忘れ(?!物|ずに|ないよう|なく|の方)",  # not 忘れ物, お忘れの方
             # Not the obligation (従わなければ, 守らなきゃ, 従う必要があります), the opposite meaning.
-            r"従わな(?!けれ|きゃ|くては|くちゃ|いと)",
+            "従わな" + _JA_NOT_OBLIGATION,
             r"従う必要(?:は|も|な|無|がな|がありませ|がございませ)",
             r"上書き(?!保存)",
             "取り消",
@@ -75,8 +90,8 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "関係ない",
             "放棄",
             "覆し",
-            r"優先しな(?!けれ|きゃ|くては|くちゃ|いと)",
-            r"守らな(?!けれ|きゃ|くては|くちゃ|いと)",
+            "優先しな" + _JA_NOT_OBLIGATION,
+            "守らな" + _JA_NOT_OBLIGATION,
             r"守る必要(?:は|も|な|無|がな|がありませ|がございませ)",
             r"(?<!切)(?<!切り)(?<!使い)(?<!ポイ)(?<!乗り)(?<!呼び)捨て",  # not 切り捨て, 使い捨て
             "矛盾しても構",
@@ -706,8 +721,7 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             r"(?:^|[.!?:;,\n(]\s*|(?<![a-z])(?:please|just|only|then|and|always|must|should|to|will|now|simply|"
             r"instead|first|never)\s+|(?<![a-z])(?<!do )(?<!did )(?<!can )(?<!would )(?<!could )(?<!should )"
             r"(?<!might )you\s+)say [\"']",
-            # Not 来月から始めます, 何から始めるべき: an order, not a plan.
-            r"で始め(?!ま(?:す|しょう|した|せん)|る(?:予定|べき|の|と|か)|よう|た)",
+            "で始め" + _JA_NOT_A_PLAN,
             r"(?<![っこ])とだけ",  # not ちょっとだけ, ことだけ
             "だけを出力",
             "だけを返",
@@ -718,7 +732,7 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "返事して",
             "と返答",
             r"と(?:答え|言っ|書い)て(?:ください|下さい|くれ|ね|ほしい|欲しい|から|[。！!、\n]|$)",
-            r"から始め(?!ま(?:す|しょう|した|せん)|る(?:予定|べき|の|と|か)|よう|た)",
+            "から始め" + _JA_NOT_A_PLAN,
             r"(?<!名の)末尾に",  # not ファイル名の末尾に
         ),
     ),
@@ -954,9 +968,8 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "不正アクセス",
             "乗っ取",
             "マルウェア",
-            # Not コロナ / ノロ / インフルエンザウイルス (the infections of a staff notice).
-            r"(?<!コロナ)(?<!ノロ)(?<!ロタ)(?<!ンザ)ウイルス",
-            r"(?<!コロナ)(?<!ノロ)(?<!ロタ)(?<!ンザ)ウィルス",
+            _JA_NOT_AN_INFECTION + "ウイルス",
+            _JA_NOT_AN_INFECTION + "ウィルス",
             "ランサムウェア",
             "フィッシング",
             "詐欺",
@@ -1224,11 +1237,10 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "直ちに",
             "絶対",
             "至急",
-            r"すること(?![がはもをにでとなへやよの])",  # not することができ / で / は
-            # Not いずれにせよ / 何にしろ, 任せよう, むしろ, おもしろい.
-            r"(?<!いずれに)(?<!どちらに)(?<!何に)(?<!なんに)せよ(?!う)",
+            _JA_SURU_KOTO,
+            _JA_SEYO,
             "しなさい",
-            r"(?<!いずれに)(?<!どちらに)(?<!何に)(?<!なんに)(?<![むもが何])しろ(?![いくかう])",
+            _JA_SHIRO,
             "厳守",
         ),
     ),
@@ -1341,7 +1353,7 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (
             r"(?:読む|読んだ|読み込む|読み込んだ|処理する|要約する|分析する)(?:ai|アシスタント|モデル|ボット)",
             r"(?:ai|アシスタント|モデル)への(?:命令|指示|メッセージ)",
-            r"(?:ai|アシスタント)は.{0,20}?(?:こと(?=[。！!、」』）)〕\]\s]|$)|せよ)",
+            rf"(?:ai|アシスタント)は.{{0,20}}?(?:{_JA_KOTO_ENDING}|せよ)",
             "aiの方へ",
             "あなたがaiなら",
             "もしaiなら",
@@ -1460,9 +1472,9 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             r"(?:へ[:：、。]|への(?:指示|命令|メッセージ|注記|お願い|追加情報|システム注記|注意)|さん[、,]|よ[、,:：])",
             r"(?:要約|翻訳|査読|選考|審査|解析|分析|日程調整|ショッピング|コーディング|検索|まとめ)(?:する|を行う)?(?:ai|アシスタント|モデル|エージェント|llm)",
             r"(?:読む|読んだ|読み込む|処理する|訪れた|閲覧する)(?:ai|アシスタント|モデル|エージェント|llm)",
-            # Not 新モデル / ビジネスモデルは, nor こと inside a statement (ことが特徴, することになります).
+            # Not 新モデル / ビジネスモデルは.
             r"(?:ai|アシスタント|言語モデル|(?<![\u4e00-\u9fff\u30a0-\u30ff])モデル|llm)は.{0,40}?"
-            r"(?:こと(?=[。！!、」』）)〕\]\s]|$)|せよ|ください)",
+            rf"(?:{_JA_KOTO_ENDING}|せよ|ください)",
             r"llmが.{0,10}読んだら",
             r"@(?:assistant|ai|copilot|アシスタント)",
             r"モデルさん(?=[、,])",  # not 撮影のモデルさんが
@@ -2121,9 +2133,7 @@ LEXICON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             r"reply|answer|begin|start|stop|do not|don't|never|always|you must|you will|list|show|give|write|"
             r"obey|comply|execute|follow|override|bypass|disable|enable|remove|delete|unlock|confirm)\b",
             r"(?:しなさい"
-            r"|(?<!いずれに)(?<!どちらに)(?<!何に)(?<!なんに)せよ(?!う)"
-            r"|すること(?![がはもをにでとなへやよの])"
-            r"|(?<!いずれに)(?<!どちらに)(?<!何に)(?<!なんに)(?<![むもが何])しろ(?![いくかう])"
+            rf"|{_JA_SEYO}|{_JA_SURU_KOTO}|{_JA_SHIRO}"
             r"|(?<!ごめん)(?<!やすみ)(?<!休み)(?<!かえり)なさい"  # not ごめんなさい
             r"|してください|して下さい|して[。！!]"
             r"|てくれ(?![たて])"  # not 教えてくれた
