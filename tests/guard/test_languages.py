@@ -222,6 +222,14 @@ def _never_seen(name: str) -> list[dict[str, object]]:
         ("round20_eval_ja.jsonl", 0.78, 0.08),
         ("round20_daylog_eval_en.jsonl", 0.86, 0.12),
         ("round20_daylog_eval_ja.jsonl", 0.85, 0.08),
+        # Round 21's clean sets, opened once in round 21 to judge a training-data change that was not shipped, so a
+        # clean measurement of the round-20 model (all rows: an accountancy-software vendor 80.9 %, a cable-TV
+        # provider and a confectioner 86.3 %; day logs of an insurance broker 89.3 % and a distribution centre 88.8 %;
+        # test half 82.1 / 89.7 / 95.9 / 94.1 %, 9.4 / 4.5 / 8.3 / 5.2 % flagged).
+        ("round21_eval_en.jsonl", 0.78, 0.12),
+        ("round21_eval_ja.jsonl", 0.85, 0.07),
+        ("round21_daylog_eval_en.jsonl", 0.9, 0.11),
+        ("round21_daylog_eval_ja.jsonl", 0.89, 0.08),
     ],
 )
 def test_sets_from_other_authors_stay_above_a_floor(name: str, min_balanced: float, max_fpr: float) -> None:
