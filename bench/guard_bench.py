@@ -18,7 +18,9 @@ Injection quality is reported on data the scored model never trained on:
     11 languages) and our Japanese set that scripts/train_injection.py never uses;
   * never-seen sets written by other authors (scripts/guard_data/*_eval*.jsonl): fresh en/ja families, attacks
     and benign prompts in 24 more languages, injections an agent meets on the job (agentic_eval_{en,ja}), the
-    company sets (round16_eval_*, round17_eval_*) and day logs (round16_daylog_*, round17_daylog_eval_*).
+    company sets (round16_eval_* to round21_eval_*) and day logs (round16_daylog_* to round21_daylog_eval_*);
+  * the same older sets with a benign prefix in front of every row ("For example, ", 「例えば、」 …): an attacker can
+    add one, so it should not hide an attack (round 21).
 In-sample numbers are printed last, separately.
 The baseline is a keyword detector ("ignore previous instructions", "system prompt", 無視 ...) run on the
 same rows. Latency: p50/p95 per 1,000 characters (PII) and per 512-token window (injection).
@@ -553,14 +555,14 @@ PREFIX_SETS = ("fresh_eval", "agentic_eval", "round16_eval", "round17_eval")
 
 def prefix_robustness(model: InjectionModel) -> None:
     """Attacks and everyday rows of older never-seen sets, scored as written and with each prefix in front."""
-    found = [(row, family) for row, family, _ in never_seen_rows() if any(s in row.source for s in PREFIX_SETS)]
+    found = [row for row, _, _ in never_seen_rows() if any(name in row.source for name in PREFIX_SETS)]
     if not found:
         return
     print("\n### Injection, a benign prefix in front of every row (older never-seen sets, both halves)\n")
     print("| language | prefix | attacks caught | everyday flagged |")
     print("|---|---|---:|---:|")
     for lang, prefixes in BENIGN_PREFIXES.items():
-        rows = [row for row, _ in found if row.lang == lang]
+        rows = [row for row in found if row.lang == lang]
         attacks = [r.text for r in rows if r.label == 1]
         everyday = [r.text for r in rows if r.label == 0]
         for prefix in ("", *prefixes):
