@@ -695,10 +695,11 @@ def main() -> None:
         "\nBalanced accuracy, our Japanese held-out set:",
         balanced(groups, ["own/heldout_ja_attack", "own/heldout_ja_benign"]),
     )
+    model = InjectionModel.load()
     in_sample = {
         name: (
             rows,
-            [InjectionModel.load().score(r.text) for r in rows],
+            [model.score(r.text) for r in rows],
             [keyword_score(r.text) for r in rows],
         )
         for name, sources in SHARED_FAMILIES.items()
@@ -707,8 +708,8 @@ def main() -> None:
     print_table(
         "Injection, shipped model in-sample (rows it trained on; not a generalisation claim)", in_sample
     )
-    never_seen(InjectionModel.load())
-    prefix_robustness(InjectionModel.load())
+    never_seen(model)
+    prefix_robustness(model)
     latency(train, held)
 
 

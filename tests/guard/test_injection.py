@@ -585,5 +585,5 @@ def test_these_attacks_are_flagged_as_written(attack: str) -> None:
 # docs/guard.md, round 21. Strict: when a model passes, the mark must go.
 @pytest.mark.xfail(strict=True, reason="a discourse marker in front of an attack can hide it (docs/guard.md, round 21)")
 def test_a_discourse_marker_in_front_of_an_attack_does_not_hide_it() -> None:
-    prefixed = [("For example, " if a.isascii() else "例えば、") + a for a in _ATTACKS_FLAGGED_AS_WRITTEN]
-    assert [round(injection_score(text), 2) for text in prefixed if injection_score(text) < 0.5] == []
+    scores = [injection_score(("For example, " if a.isascii() else "例えば、") + a) for a in _ATTACKS_FLAGGED_AS_WRITTEN]
+    assert [round(score, 2) for score in scores if score < 0.5] == []

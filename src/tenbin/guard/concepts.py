@@ -22,8 +22,9 @@ from tenbin.guard.languages import WORLD_STEMS
 # Orders that end a sentence, not ～することができ / で / は, いずれにせよ / 何にしろ, 任せよう, むしろ, おもしろい
 # (URGENCY, and the same alternatives inside IMPERATIVE's regex).
 _JA_SURU_KOTO = r"すること(?![がはもをにでとなへやよの])"
-_JA_SEYO = r"(?<!いずれに)(?<!どちらに)(?<!何に)(?<!なんに)せよ(?!う)"
-_JA_SHIRO = r"(?<!いずれに)(?<!どちらに)(?<!何に)(?<!なんに)(?<![むもが何])しろ(?![いくかう])"
+_JA_NOT_WHICHEVER = r"(?<!いずれに)(?<!どちらに)(?<!何に)(?<!なんに)"
+_JA_SEYO = _JA_NOT_WHICHEVER + r"せよ(?!う)"
+_JA_SHIRO = _JA_NOT_WHICHEVER + r"(?<![むもが何])しろ(?![いくかう])"
 # Not the obligation (守らなければ, 従わなきゃ): the opposite meaning.
 _JA_NOT_OBLIGATION = r"(?!けれ|きゃ|くては|くちゃ|いと)"
 # An order, not a plan (来月から始めます, 何から始めるべき).
